@@ -1,0 +1,3 @@
+from threatmodel.cli import main
+
+main()

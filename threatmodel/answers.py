@@ -1,0 +1,145 @@
+"""The answers file: loading, validating every answer against its question, with lines."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field
+
+from threatmodel.errors import did_you_mean
+from threatmodel.model import Model, parse_model
+from threatmodel.pack import Pack
+from threatmodel.packmodels import Reduction
+from threatmodel.values import coerce
+from threatmodel.yamlsafe import Document, load_yaml
+
+FORMAT_VERSION = 1
+
+
+class Measure(Model):
+    """A measure against a threat, planned or implemented; it lowers residual risk."""
+
+    threat: str = Field(description="The threat id it addresses.")
+    measure: str = Field(description="A mitigation id of that threat, or free text.")
+    status: Literal["planned", "implemented"] = Field(description="planned or implemented.")
+    owner: str | None = Field(None, description="Who is responsible.")
+    due: dt.date | None = Field(None, description="When it is due (planned measures).")
+    reduces: Reduction | None = Field(
+        None, description="Effect of a free-text measure; a pack mitigation declares its own."
+    )
+
+
+class Acceptance(Model):
+    """A risk knowingly accepted until it expires."""
+
+    threat: str = Field(description="The threat id accepted.")
+    justification: str = Field(description="Why the risk is acceptable.")
+    approved_by: str = Field(description="Who accepted it.")
+    expires: dt.date = Field(description="After this date `check` fails until it is reviewed.")
+
+
+class PackVersion(Model):
+    """A pack the answers were given under."""
+
+    name: str = Field(description="Pack name.")
+    version: str = Field(description="Pack version.")
+
+
+class Provenance(Model):
+    """Who answered, when, and under which packs."""
+
+    answered_by: str | None = Field(None, description="Who answered.")
+    answered_at: dt.datetime | dt.date | None = Field(None, description="When the last answer was given.")
+    packs: tuple[PackVersion, ...] = Field((), description="Packs in force when answering.")
+
+
+class AnswersFile(Model):
+    """The answers file as written: version, answers by section, decisions, provenance."""
+
+    threatmodel: Literal[1] = Field(description="Format version of this file.")
+    answers: dict[str, dict[str, Any] | None] = Field(
+        default_factory=dict, description="Answers, nested by section: `section: {key: value}`."
+    )
+    measures: tuple[Measure, ...] = Field((), description="Measures that lower residual risk.")
+    acceptances: tuple[Acceptance, ...] = Field((), description="Risks accepted until a date.")
+    provenance: Provenance | None = Field(None, description="Who answered, when, under which packs.")
+
+
+@dataclass(frozen=True)
+class Answers:
+    """A validated answers file: each answer coerced to its question's type."""
+
+    path: Path
+    sha256: str
+    given: dict[str, Any]
+    file: AnswersFile
+
+
+def load_answers(path: Path, pack: Pack) -> Answers:
+    """Load and validate an answers file against the layered pack."""
+    doc = load_yaml(path)
+    if not isinstance(doc.data, dict):
+        raise doc.error((), "expected a mapping with `threatmodel: 1` and `answers:`")
+    if "threatmodel" in doc.data and doc.data["threatmodel"] != FORMAT_VERSION:
+        raise doc.error(
+            ("threatmodel",), f"format version {doc.data['threatmodel']!r} is not supported; use 1"
+        )
+    parsed = parse_model(AnswersFile, doc, doc.data)
+    given = _given(doc, parsed, pack)
+    _check_decisions(doc, parsed, pack)
+    sha = hashlib.sha256(doc.text.encode()).hexdigest()
+    return Answers(path=path, sha256=sha, given=given, file=parsed)
+
+
+def answers_from_mapping(pack: Pack, flat: dict[str, Any]) -> dict[str, Any]:
+    """Validate `section.key: value` pairs (test cases, baselines); ValueError on the first bad one."""
+    result = {}
+    for qid, value in flat.items():
+        if qid not in pack.questions:
+            raise ValueError(f"unknown question '{qid}'{did_you_mean(qid, pack.questions)}")
+        result[qid] = coerce(pack.questions[qid], value)
+    return result
+
+
+def _given(doc: Document, parsed: AnswersFile, pack: Pack) -> dict[str, Any]:
+    given: dict[str, Any] = {}
+    sections = {q.section for q in pack.questions.values()}
+    for section, keys in parsed.answers.items():
+        if section not in sections:
+            hint = did_you_mean(section, sections)
+            raise doc.error(("answers", section), f"answers.{section}: unknown section '{section}'{hint}")
+        for key, value in (keys or {}).items():
+            qid = f"{section}.{key}"
+            loc = ("answers", section, key)
+            if qid not in pack.questions:
+                hint = did_you_mean(qid, pack.questions)
+                raise doc.error(loc, f"unknown question '{qid}'{hint}")
+            try:
+                given[qid] = coerce(pack.questions[qid], value)
+            except ValueError as exc:
+                raise doc.error(loc, f"{qid}: {exc}") from None
+    return given
+
+
+def _check_decisions(doc: Document, parsed: AnswersFile, pack: Pack) -> None:
+    entries = [("measures", m.threat, i) for i, m in enumerate(parsed.measures)]
+    entries += [("acceptances", a.threat, i) for i, a in enumerate(parsed.acceptances)]
+    for kind, threat, i in entries:
+        if threat not in pack.threats:
+            hint = did_you_mean(threat, pack.threats)
+            raise doc.error((kind, i, "threat"), f"{kind}[{i}].threat: unknown threat '{threat}'{hint}")
+    for i, measure in enumerate(parsed.measures):
+        known = [m.id for m in pack.threats[measure.threat].mitigations]
+        is_id = " " not in measure.measure
+        if is_id and measure.measure not in known and measure.reduces is None:
+            hint = did_you_mean(measure.measure, known)
+            raise doc.error(
+                ("measures", i, "measure"),
+                f"measures[{i}].measure: '{measure.measure}' is not a mitigation of "
+                f"'{measure.threat}'{hint}; for a measure of your own, describe it in words "
+                "and give `reduces:`",
+            )

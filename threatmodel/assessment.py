@@ -1,0 +1,121 @@
+"""The Assessment: the canonical result, serialised as the contract's JSON."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field
+
+from threatmodel.model import Model
+
+FORMAT = "threatmodel.assessment/1"
+
+
+class ScoreStep(Model):
+    """One change to a likelihood or severity, with its reason."""
+
+    aspect: Literal["likelihood", "severity"] = Field(description="What was changed.")
+    before: str = Field(description="Level before the step ('' for the starting level).")
+    after: str = Field(description="Level after the step.")
+    reason: str = Field(description="Why, in words a DPO understands.")
+
+
+class MitigationOut(Model):
+    """A mitigation as reported."""
+
+    id: str = Field(description="Mitigation id, usable in `measures`.")
+    title: str = Field(description="The measure, one line.")
+    description: str = Field(description="What to do and what it changes.")
+    reduces: dict[str, int] = Field(description="Steps it lowers likelihood and severity by.")
+
+
+class MeasureOut(Model):
+    """A measure recorded in the answers file, as applied to a threat."""
+
+    measure: str = Field(description="Mitigation id or free text.")
+    title: str = Field(description="Readable title.")
+    status: str = Field(description="planned or implemented.")
+    owner: str | None = Field(None, description="Who is responsible.")
+    due: str | None = Field(None, description="ISO date it is due.")
+    reduces: dict[str, int] = Field(description="Steps it lowers likelihood and severity by.")
+
+
+class ThreatOut(Model):
+    """One threat that applies, scored."""
+
+    id: str = Field(description="Threat id.")
+    title: str = Field(description="Short title.")
+    summary: str = Field(description="One sentence: what happens.")
+    description: str = Field(description="The attack story.")
+    likelihood: str = Field(description="Inherent likelihood.")
+    severity: str = Field(description="Inherent severity.")
+    risk: str = Field(description="Inherent risk: the matrix cell of likelihood and severity.")
+    because: tuple[str, ...] = Field(description="The answers that made it apply, then each step.")
+    steps: tuple[ScoreStep, ...] = Field(description="How likelihood and severity were reached.")
+    mitigations: tuple[str, ...] = Field(description="Mitigation titles.")
+    mitigation_details: tuple[MitigationOut, ...] = Field(description="Mitigations in full.")
+    references: dict[str, tuple[str, ...]] = Field(description="Cross-references by framework.")
+    estimate: dict[str, Any] | None = Field(None, description="Quantitative estimate, if any.")
+    measures: tuple[MeasureOut, ...] = Field((), description="Recorded measures against it.")
+    residual_likelihood: str = Field(description="Likelihood after recorded measures.")
+    residual_severity: str = Field(description="Severity after recorded measures.")
+    residual_risk: str = Field(description="Risk after recorded measures.")
+    accepted: dict[str, str] | None = Field(None, description="A recorded acceptance, if any.")
+
+
+class Assumption(Model):
+    """An answer that was unknown or missing, replaced by its worst case."""
+
+    question: str = Field(description="Question id.")
+    text: str = Field(description="The question.")
+    answer: Literal["unknown", "missing"] = Field(description="What the file said.")
+    assumed: str = Field(description="The worst case assumed.")
+    means: str = Field(description="What the assumption means.")
+
+
+class Ignored(Model):
+    """An answer to a question hidden by its branch; it did not count."""
+
+    question: str = Field(description="Question id.")
+    value: str = Field(description="The answer that was ignored.")
+    reason: str = Field(description="Why the question was hidden.")
+
+
+class AnswerOut(Model):
+    """One answer as it counted in the assessment."""
+
+    question: str = Field(description="Question id.")
+    text: str = Field(description="The question.")
+    section: str = Field(description="Section title.")
+    value: str = Field(description="The answer as counted.")
+    source: Literal["given", "unknown", "missing"] = Field(description="Given, or assumed.")
+
+
+class PackRef(Model):
+    """A rule pack used, for provenance."""
+
+    name: str = Field(description="Pack name.")
+    version: str = Field(description="Pack version.")
+    sha256: str = Field(description="sha256 over the pack's files.")
+
+
+class Assessment(Model):
+    """The whole assessment; every report format is rendered from it."""
+
+    format: str = Field(FORMAT, description="Format id of this JSON.")
+    tool_version: str = Field(description="threatmodel version.")
+    generated_at: str = Field(description="UTC time (fixed by SOURCE_DATE_EPOCH).")
+    packs: tuple[PackRef, ...] = Field(description="Rule packs used.")
+    answers_file: str = Field(description="Name of the answers file.")
+    answers_sha256: str = Field(description="sha256 of the answers file.")
+    system: dict[str, str] = Field(description="name, purpose and owner of the system.")
+    overall_risk: str = Field(description="Highest inherent risk of any threat, or none.")
+    overall_residual_risk: str = Field(description="Highest residual risk, or none.")
+    risk_levels: tuple[str, ...] = Field(description="Risk levels, low to high.")
+    likelihood_levels: tuple[str, ...] = Field(description="Likelihood levels, low to high.")
+    severity_levels: tuple[str, ...] = Field(description="Severity levels, low to high.")
+    threats: tuple[ThreatOut, ...] = Field(description="Threats that apply, highest risk first.")
+    assumptions: tuple[Assumption, ...] = Field(description="Worst-case assumptions made.")
+    ignored: tuple[Ignored, ...] = Field(description="Answers ignored (question hidden).")
+    answers: tuple[AnswerOut, ...] = Field(description="Every answer as counted.")
+    parameters: dict[str, Any] = Field(description="Estimate parameters in force.")

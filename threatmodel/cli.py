@@ -1,0 +1,254 @@
+"""The command line: parse options, call one library function, print, return an exit code.
+
+This is the only module that prints or chooses exit codes; `main` is the one error boundary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+
+from threatmodel import __version__
+from threatmodel.errors import ThreatmodelError
+
+app = typer.Typer(
+    name="threatmodel",
+    help="Privacy threat modelling for machine-learning classifiers.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+rules_app = typer.Typer(help="Rule-pack tooling.", no_args_is_help=True, rich_markup_mode=None)
+app.add_typer(rules_app, name="rules")
+
+EXIT_FINDINGS = 1
+EXIT_INVALID = 2
+EXIT_INTERNAL = 3
+EXIT_INTERRUPTED = 130
+_debug = False
+
+
+class ReportFormat(str, Enum):
+    """Report formats available."""
+
+    md = "md"
+    json = "json"
+
+
+class QuestionsFormat(str, Enum):
+    """Formats of `questions`."""
+
+    md = "md"
+    json = "json"
+
+
+RulesOpt = Annotated[
+    Optional[list[Path]],  # noqa: UP045 - typer reads the annotation at run time
+    typer.Option("--rules", help="An organisation's rule pack folder, layered on the built-in one (repeatable)."),
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat a missing answer as an error.")]
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"threatmodel {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False,
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
+    ] = False,
+) -> None:
+    global _debug  # noqa: PLW0603 - one process, one flag, read by the error boundary
+    _debug = debug
+
+
+@app.command()
+def report(
+    answers: Annotated[Path, typer.Argument(help="The answers file (YAML).")],
+    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.md,
+    output: Annotated[
+        Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output.")  # noqa: UP045
+    ] = None,
+    rules: RulesOpt = None,
+    strict: StrictOpt = False,
+) -> int:
+    """Assess an answers file and write the report (non-interactive)."""
+    from threatmodel.core import assess_file
+    from threatmodel.render import render
+
+    assessment = assess_file(answers, rules or [], strict)
+    text = render(assessment, fmt.value)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write(output, text)
+    typer.echo(
+        f"{answers}: {len(assessment.threats)} threat(s), overall risk {assessment.overall_risk}"
+        + ("" if output is None else f"; report written to {output}"),
+        err=True,
+    )
+    return 0
+
+
+@app.command()
+def check(
+    answers: Annotated[Path, typer.Argument(help="The answers file (YAML).")],
+    fail_on: Annotated[str, typer.Option("--fail-on", help="Fail at this risk or above.")] = "high",
+    rules: RulesOpt = None,
+    strict: StrictOpt = False,
+) -> int:
+    """CI gate: exit 1 when a threat's residual risk is at or above --fail-on."""
+    from threatmodel.core import assess_file, gate
+
+    assessment = assess_file(answers, rules or [], strict)
+    result = gate(assessment, fail_on, dt.date.today())
+    for threat in assessment.threats:
+        mark = "FAIL" if threat.id in result.failing + result.expired else "ok  "
+        note = " (accepted)" if threat.id in result.accepted else ""
+        note = " (acceptance expired)" if threat.id in result.expired else note
+        typer.echo(f"{mark} {threat.residual_risk:<9} {threat.id}{note}")
+    verdict = "passed" if result.passed else "FAILED"
+    typer.echo(
+        f"{answers}: overall risk {assessment.overall_risk}; check {verdict} at --fail-on {fail_on}"
+    )
+    return 0 if result.passed else EXIT_FINDINGS
+
+
+@app.command()
+def questions(
+    fmt: Annotated[QuestionsFormat, typer.Option("--format", "-f", help="Output format.")] = QuestionsFormat.md,
+    rules: RulesOpt = None,
+) -> int:
+    """Print the questionnaire, for workshops and rule authors."""
+    from threatmodel.core import pack_for
+    from threatmodel.questionnaire import questions_json, questions_markdown
+
+    pack = pack_for(rules or [])
+    sys.stdout.write(questions_json(pack) if fmt == QuestionsFormat.json else questions_markdown(pack))
+    return 0
+
+
+@rules_app.command("list")
+def rules_list(rules: RulesOpt = None) -> int:
+    """List the threats of the layered packs with their cross-references."""
+    from threatmodel.core import pack_for
+
+    pack = pack_for(rules or [])
+    for info in pack.packs:
+        typer.echo(f"# pack {info.name} {info.version} ({info.path})")
+    for threat in pack.threats.values():
+        refs = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(threat.references.items()))
+        typer.echo(f"{threat.id:<30} {threat.title}")
+        if refs:
+            typer.echo(f"{'':<30} {refs}")
+    return 0
+
+
+@rules_app.command("show")
+def rules_show(
+    threat_id: Annotated[str, typer.Argument(metavar="ID", help="A threat or question id.")],
+    rules: RulesOpt = None,
+) -> int:
+    """Show one threat or question as YAML."""
+    import yaml
+
+    from threatmodel.core import pack_for
+    from threatmodel.errors import UsageError, did_you_mean
+
+    pack = pack_for(rules or [])
+    item = pack.threats.get(threat_id) or pack.questions.get(threat_id)
+    if item is None:
+        hint = did_you_mean(threat_id, [*pack.threats, *pack.questions])
+        raise UsageError(f"no threat or question '{threat_id}'{hint}")
+    data = item.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    return 0
+
+
+@rules_app.command("lint")
+def rules_lint(
+    folder: Annotated[Optional[Path], typer.Argument(help="A pack folder (default: built-in only).")] = None,  # noqa: UP045
+    rules: RulesOpt = None,
+) -> int:
+    """Check a pack: schema, references, test cases, mitigations and cross-references."""
+    from threatmodel.core import pack_for
+    from threatmodel.ruletools import lint
+
+    pack = pack_for([*(rules or []), *([folder] if folder else [])])
+    findings = lint(pack)
+    for finding in findings:
+        typer.echo(str(finding), err=True)
+    errors = sum(f.level == "error" for f in findings)
+    typer.echo(f"{len(pack.threats)} threats, {len(pack.questions)} questions: "
+               f"{errors} error(s), {len(findings) - errors} warning(s)")
+    return EXIT_INVALID if errors else 0
+
+
+@rules_app.command("test")
+def rules_test(
+    folder: Annotated[Optional[Path], typer.Argument(help="A pack folder (default: built-in only).")] = None,  # noqa: UP045
+    rules: RulesOpt = None,
+) -> int:
+    """Run every threat's must-apply and must-not-apply cases."""
+    from threatmodel.core import pack_for
+    from threatmodel.ruletools import run_cases
+
+    pack = pack_for([*(rules or []), *([folder] if folder else [])])
+    results = run_cases(pack)
+    for r in results:
+        typer.echo(f"{'pass' if r.passed else 'FAIL'}  {r.threat:<30} {r.case}: {r.detail}")
+    failed = sum(not r.passed for r in results)
+    typer.echo(f"{len(results) - failed} passed, {failed} failed")
+    return EXIT_FINDINGS if failed else 0
+
+
+def _write(path: Path, text: str) -> None:
+    """Write atomically: a reader never sees half a report."""
+    from threatmodel.fileio import write_atomic
+
+    write_atomic(path, text)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point and the one error boundary: every failure becomes an exit code."""
+    sys.exit(run(argv))
+
+
+def run(argv: list[str] | None = None) -> int:
+    """Run the CLI and return its exit code (for tests and `main`)."""
+    try:
+        result = app(args=argv, prog_name="threatmodel", standalone_mode=False)
+    except ThreatmodelError as exc:
+        typer.echo(f"threatmodel: {exc.message}", err=True)
+        return exc.exit_code
+    except (KeyboardInterrupt, typer.Abort):
+        typer.echo("threatmodel: interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except Exception as exc:
+        return _unexpected(exc)
+    return result if isinstance(result, int) else 0
+
+
+def _unexpected(exc: Exception) -> int:
+    # typer's own usage errors (an unknown option, a bad value) know how to show themselves.
+    show = getattr(exc, "show", None)
+    if callable(show) and hasattr(exc, "exit_code"):
+        show()
+        return int(exc.exit_code)
+    if _debug:
+        raise exc
+    typer.echo(
+        f"threatmodel: internal error ({type(exc).__name__}); rerun with --debug and report it",
+        err=True,
+    )
+    return EXIT_INTERNAL

@@ -1,0 +1,74 @@
+"""The library calls behind the commands: files in, models out. The CLI only prints."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from threatmodel.answers import load_answers
+from threatmodel.assessment import Assessment
+from threatmodel.engine import assess, resolve
+from threatmodel.errors import InputError, UsageError
+from threatmodel.pack import Pack, load_packs
+
+
+def now() -> dt.datetime:
+    """The generation time: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+        except ValueError:
+            raise UsageError(f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}") from None
+    return dt.datetime.now(tz=dt.timezone.utc)
+
+
+def assess_file(answers_path: Path, rules: list[Path], strict: bool = False) -> Assessment:
+    """Load the packs and the answers file and assess."""
+    pack = load_packs(rules)
+    answers = load_answers(answers_path, pack)
+    if strict:
+        missing = resolve(pack, answers.given).missing
+        if missing:
+            more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+            raise InputError(answers_path, f"missing answer to '{missing[0]}'{more} (--strict)")
+    return assess(pack, answers, now())
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The outcome of `check`: what fails the gate, and what was let through."""
+
+    failing: list[str]
+    expired: list[str]
+    accepted: list[str]
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing fails."""
+        return not self.failing and not self.expired
+
+
+def gate(assessment: Assessment, fail_on: str, today: dt.date) -> Gate:
+    """Which threats fail `check --fail-on`: residual risk at or above it, unless a live acceptance."""
+    levels = assessment.risk_levels
+    if fail_on not in levels:
+        raise UsageError(f"--fail-on must be one of {', '.join(levels)}, got '{fail_on}'")
+    failing, expired, accepted = [], [], []
+    for threat in assessment.threats:
+        if threat.accepted is not None:
+            if dt.date.fromisoformat(threat.accepted["expires"]) < today:
+                expired.append(threat.id)
+            else:
+                accepted.append(threat.id)
+            continue
+        if levels.index(threat.residual_risk) >= levels.index(fail_on):
+            failing.append(threat.id)
+    return Gate(failing, expired, accepted)
+
+
+def pack_for(rules: list[Path]) -> Pack:
+    """The layered packs (for `questions` and `rules`)."""
+    return load_packs(rules)

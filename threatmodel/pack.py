@@ -1,0 +1,243 @@
+"""Loading rule packs: parse every file, then check every cross-reference with its line."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from threatmodel import __version__
+from threatmodel.conditions import Condition, Leaf, allowed_operators, leaves
+from threatmodel.errors import InputError, did_you_mean
+from threatmodel.model import format_loc, parse_model
+from threatmodel.packmodels import Manifest, Question, QuestionsFile, Scoring, Section, Threat
+from threatmodel.resources import data_dir
+from threatmodel.values import UNKNOWN, coerce
+from threatmodel.versions import satisfies
+from threatmodel.yamlsafe import Document, Loc, load_yaml
+
+
+@dataclass(frozen=True)
+class PackInfo:
+    """Provenance of one loaded pack."""
+
+    name: str
+    version: str
+    sha256: str
+    path: Path
+
+
+@dataclass
+class Pack:
+    """One or more packs layered into a single questionnaire, catalogue and scoring."""
+
+    packs: list[PackInfo] = field(default_factory=list)
+    sections: dict[str, Section] = field(default_factory=dict)
+    questions: dict[str, Question] = field(default_factory=dict)
+    threats: dict[str, Threat] = field(default_factory=dict)
+    scoring: Scoring | None = None
+    baseline: dict[str, Any] = field(default_factory=dict)
+    origin: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
+
+    @property
+    def scale(self) -> Scoring:
+        """The scoring in force (the built-in pack always has one)."""
+        if self.scoring is None:  # pragma: no cover - load_packs refuses this
+            raise InputError(None, "no pack declares scoring.yaml")
+        return self.scoring
+
+
+def builtin_rules() -> Path:
+    """The built-in pack shipped with threatmodel."""
+    return data_dir("rules")
+
+
+def load_packs(extra: list[Path] | tuple[Path, ...] = ()) -> Pack:
+    """The built-in pack with each extra pack layered on top, fully cross-checked."""
+    pack = Pack()
+    # Threats are checked once every pack is in, since a threat may use a later pack's questions.
+    pending: list[tuple[Document, Threat]] = []
+    for folder in (builtin_rules(), *extra):
+        pending += _add_pack(pack, Path(folder))
+    if pack.scoring is None:
+        raise InputError(None, "no pack declares scoring.yaml")
+    for doc, threat in pending:
+        _check_threat(pack, doc, threat)
+    return pack
+
+
+def _add_pack(pack: Pack, folder: Path) -> list[tuple[Document, Threat]]:
+    if not folder.is_dir():
+        raise InputError(folder, "rule pack folder not found")
+    manifest_doc = load_yaml(folder / "pack.yaml")
+    manifest = parse_model(Manifest, manifest_doc, manifest_doc.data)
+    try:
+        compatible = satisfies(__version__, manifest.engine)
+    except ValueError as exc:
+        raise manifest_doc.error(("engine",), f"engine: {exc}") from None
+    if not compatible:
+        raise manifest_doc.error(
+            ("engine",), f"pack '{manifest.name}' needs engine {manifest.engine}; this is {__version__}"
+        )
+    files = _pack_files(folder)
+    pack.packs.append(PackInfo(manifest.name, manifest.version, _digest(folder, files), folder))
+    if (folder / "questions.yaml").exists():
+        _add_questions(pack, load_yaml(folder / "questions.yaml"))
+    if (folder / "scoring.yaml").exists():
+        doc = load_yaml(folder / "scoring.yaml")
+        pack.scoring = parse_model(Scoring, doc, doc.data)
+    if (folder / "baseline.yaml").exists():
+        pack.baseline = _baseline(load_yaml(folder / "baseline.yaml"))
+    return [_add_threat(pack, load_yaml(path)) for path in sorted((folder / "threats").glob("*.yaml"))]
+
+
+def _pack_files(folder: Path) -> list[Path]:
+    return sorted(p for p in folder.rglob("*.yaml") if p.is_file())
+
+
+def _digest(folder: Path, files: list[Path]) -> str:
+    """sha256 over every file's relative path and bytes: changes whenever any rule changes."""
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+        digest.update(path.read_bytes() + b"\0")
+    return digest.hexdigest()
+
+
+def _add_questions(pack: Pack, doc: Document) -> None:
+    parsed = parse_model(QuestionsFile, doc, doc.data)
+    for i, section in enumerate(parsed.sections):
+        if section.id in pack.sections:
+            raise doc.error(("sections", i, "id"), f"duplicate section id '{section.id}'")
+        pack.sections[section.id] = section
+    for i, question in enumerate(parsed.questions):
+        loc: Loc = ("questions", i)
+        if question.id in pack.questions:
+            first = pack.origin[question.id]
+            raise doc.error(
+                (*loc, "id"), f"duplicate question id '{question.id}' (first in {first[0]}:{first[1]})"
+            )
+        if question.section not in pack.sections:
+            hint = did_you_mean(question.section, pack.sections)
+            raise doc.error((*loc, "id"), f"unknown section '{question.section}'{hint}")
+        _check_worst_case(doc, loc, question)
+        if question.when is not None:
+            # A branch may only look back: answers are asked and resolved in order.
+            _check_condition(doc, (*loc, "when"), question.when, pack.questions)
+        pack.questions[question.id] = question
+        pack.origin[question.id] = (doc.path, doc.line_of((*loc, "id")))
+
+
+def _check_worst_case(doc: Document, loc: Loc, question: Question) -> None:
+    if question.type == "text":
+        return
+    try:
+        value = coerce(question, question.worst_case)
+    except ValueError as exc:
+        raise doc.error((*loc, "worst_case"), f"{question.id}: worst_case: {exc}") from None
+    if value == UNKNOWN:
+        raise doc.error((*loc, "worst_case"), f"{question.id}: worst_case cannot be unknown")
+
+
+def _add_threat(pack: Pack, doc: Document) -> tuple[Document, Threat]:
+    threat = parse_model(Threat, doc, doc.data)
+    if threat.id in pack.threats:
+        first = pack.origin[threat.id]
+        raise doc.error(("id",), f"duplicate threat id '{threat.id}' (first in {first[0]}:{first[1]})")
+    if doc.path.stem != threat.id:
+        raise doc.error(("id",), f"threat id '{threat.id}' must match its file name '{doc.path.name}'")
+    pack.threats[threat.id] = threat
+    pack.origin[threat.id] = (doc.path, doc.line_of(("id",)))
+    return doc, threat
+
+
+def _baseline(doc: Document) -> dict[str, Any]:
+    answers = doc.data.get("answers") if isinstance(doc.data, dict) else None
+    if not isinstance(answers, dict):
+        raise doc.error((), "baseline.yaml needs an `answers:` mapping like an answers file")
+    return {
+        f"{section}.{key}": value
+        for section, keys in answers.items()
+        if isinstance(keys, dict)
+        for key, value in keys.items()
+    }
+
+
+def _check_threat(pack: Pack, doc: Document, threat: Threat) -> None:
+    scale = pack.scale
+    _check_condition(doc, ("applies_when",), threat.applies_when, pack.questions)
+    for name, levels in (("likelihood", scale.likelihood), ("severity", scale.severity)):
+        factor = getattr(threat, name)
+        _check_level(doc, (name, "base"), factor.base, levels)
+        for i, mod in enumerate(factor.modifiers):
+            loc: Loc = (name, "modifiers", i)
+            _check_condition(doc, (*loc, "when"), mod.when, pack.questions)
+            for key in ("at_least", "at_most"):
+                if getattr(mod, key) is not None:
+                    _check_level(doc, (*loc, key), getattr(mod, key), levels)
+    if threat.severity.from_estimate:
+        raise doc.error(("severity", "from_estimate"), "from_estimate applies to likelihood only")
+    if threat.likelihood.from_estimate and threat.estimate is None:
+        raise doc.error(("likelihood", "from_estimate"), "from_estimate needs `estimate:` set")
+    for i, case in enumerate(threat.cases):
+        _check_case(pack, doc, ("cases", i), case.answers, (case.min_risk, case.max_risk))
+
+
+def _check_case(
+    pack: Pack, doc: Document, loc: Loc, answers: dict[str, Any], risks: tuple[str | None, ...]
+) -> None:
+    for qid, value in answers.items():
+        question = _question(doc, (*loc, "answers", qid), qid, pack.questions)
+        try:
+            coerce(question, value)
+        except ValueError as exc:
+            raise doc.error((*loc, "answers", qid), f"{qid}: {exc}") from None
+    for key, risk in zip(("min_risk", "max_risk"), risks, strict=True):
+        if risk is not None:
+            _check_level(doc, (*loc, key), risk, pack.scale.risk)
+
+
+def _check_level(doc: Document, loc: Loc, level: str, levels: tuple[str, ...]) -> None:
+    if level not in levels:
+        hint = did_you_mean(level, levels)
+        raise doc.error(loc, f"{format_loc(loc)}: unknown level '{level}'{hint}; use {', '.join(levels)}")
+
+
+def _question(doc: Document, loc: Loc, qid: str, questions: dict[str, Question]) -> Question:
+    if qid not in questions:
+        hint = did_you_mean(qid, questions)
+        raise doc.error(loc, f"{format_loc(loc)}: unknown question '{qid}'{hint}")
+    return questions[qid]
+
+
+def _check_condition(
+    doc: Document, at: Loc, cond: Condition, questions: dict[str, Question]
+) -> None:
+    for leaf, sub in leaves(cond):
+        loc = (*at, *sub)
+        question = _question(doc, (*loc, "q"), leaf.q, questions)
+        _check_leaf(doc, loc, leaf, question)
+
+
+def _check_leaf(doc: Document, loc: Loc, leaf: Leaf, question: Question) -> None:
+    ops = leaf.operators()
+    where = format_loc(loc)
+    if len(ops) != 1:
+        raise doc.error(loc, f"{where}: a leaf needs exactly one operator, got {len(ops)}")
+    op, operand = ops[0]
+    allowed = allowed_operators(question.type)
+    if op not in allowed:
+        raise doc.error(
+            loc, f"{where}: '{op}' does not apply to {question.type} question '{question.id}'; "
+            f"use {', '.join(sorted(allowed))}"
+        )
+    values = operand if isinstance(operand, list) else [operand]
+    for value in values:
+        if question.type == "bool" and not isinstance(value, bool):
+            raise doc.error(loc, f"{where}: '{question.id}' is true or false, got {value!r}")
+        if question.type in ("choice", "multi") and value not in question.choice_values:
+            hint = did_you_mean(str(value), question.choice_values)
+            raise doc.error(
+                (*loc, op), f"{where}.{op}: '{value}' is not a choice of '{question.id}'{hint}"
+            )

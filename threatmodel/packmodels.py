@@ -1,0 +1,218 @@
+"""The files of a rule pack, as frozen models. Cross-references are checked in `pack`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from threatmodel.conditions import Condition
+from threatmodel.model import Model
+
+QuestionType = Literal["text", "bool", "number", "choice", "multi"]
+ID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+SLUG_PATTERN = r"^[a-z][a-z0-9-]*$"
+SEMVER_PATTERN = r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$"
+
+
+class Manifest(Model):
+    """`pack.yaml`: who the pack is and which engine versions it works with."""
+
+    name: str = Field(pattern=SLUG_PATTERN, description="Pack name, e.g. `core` or `acme-privacy`.")
+    version: str = Field(pattern=SEMVER_PATTERN, description="Semantic version of the pack.")
+    engine: str = Field(description="Engine versions the pack works with, e.g. `>=0.1,<1`.")
+    description: str = Field("", description="What the pack covers, in a sentence or two.")
+
+
+class Section(Model):
+    """A group of questions, asked together."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The part before the dot in ids.")
+    title: str = Field(description="Heading shown to people answering.")
+    intro: str = Field("", description="One or two sentences on why this section matters.")
+
+
+class Choice(Model):
+    """One allowed value of a `choice` or `multi` question."""
+
+    value: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The value stored in answers.")
+    label: str = Field(description="What a person sees when choosing it.")
+
+
+class Question(Model):
+    """One question of the questionnaire."""
+
+    id: str = Field(pattern=ID_PATTERN, description="`section.key`, stable once published.")
+    text: str = Field(description="The question, as asked.")
+    help: str = Field(description="Why we ask, with an example answer.")
+    type: QuestionType = Field(description="text, bool, number, choice or multi.")
+    choices: tuple[Choice, ...] = Field((), description="Allowed values (choice and multi only).")
+    when: Condition | None = Field(
+        None, description="Asked only when this holds; otherwise its answer is ignored."
+    )
+    worst_case: Any = Field(
+        None, description="Assumed when the answer is `unknown` or missing (not for text)."
+    )
+    worst_case_means: str = Field(
+        "", description="What the worst-case assumption means, as the report states it."
+    )
+    minimum: float | None = Field(None, description="number: the smallest valid answer.")
+    maximum: float | None = Field(None, description="number: the largest valid answer.")
+
+    @model_validator(mode="after")
+    def _choices_match_type(self) -> Question:
+        has_choices = self.type in ("choice", "multi")
+        if has_choices and not self.choices:
+            raise ValueError(f"a {self.type} question needs choices")
+        if self.choices and not has_choices:
+            raise ValueError(f"a {self.type} question takes no choices")
+        if self.type != "text" and self.worst_case is None:
+            raise ValueError("worst_case is required: it is assumed for unknown answers")
+        return self
+
+    @property
+    def section(self) -> str:
+        """The section id, the part of the id before the dot."""
+        return self.id.split(".", 1)[0]
+
+    @property
+    def choice_values(self) -> list[str]:
+        """The allowed values, in order."""
+        return [c.value for c in self.choices]
+
+
+class QuestionsFile(Model):
+    """`questions.yaml`: the sections and questions a pack adds, in the order they are asked."""
+
+    sections: tuple[Section, ...] = Field((), description="Sections, in the order asked.")
+    questions: tuple[Question, ...] = Field((), description="Questions, in the order asked.")
+
+
+class Modifier(Model):
+    """Moves a likelihood or severity when its condition holds, with the reason shown."""
+
+    when: Condition = Field(description="The modifier fires when this holds.")
+    because: str = Field(description="The reason, in words a DPO understands.")
+    raise_: int = Field(0, alias="raise", ge=0, le=3, description="Steps up the scale.")
+    lower: int = Field(0, ge=0, le=3, description="Steps down the scale.")
+    at_least: str | None = Field(None, description="Raise to at least this level.")
+    at_most: str | None = Field(None, description="Lower to at most this level.")
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> Modifier:
+        effects = [bool(self.raise_), bool(self.lower), self.at_least is not None, self.at_most is not None]
+        if sum(effects) != 1:
+            raise ValueError("give exactly one of raise, lower, at_least, at_most")
+        return self
+
+
+class Factor(Model):
+    """How a likelihood or a severity is computed: a base level, then modifiers in order."""
+
+    base: str = Field(description="Level before modifiers.")
+    from_estimate: bool = Field(
+        False, description="likelihood only: start from the threat's quantitative estimate."
+    )
+    modifiers: tuple[Modifier, ...] = Field((), description="Applied in order; each shows why.")
+
+
+class Reduction(Model):
+    """Steps by which a mitigation lowers likelihood and severity once implemented."""
+
+    likelihood: int = Field(0, ge=0, le=3, description="Steps down the likelihood scale.")
+    severity: int = Field(0, ge=0, le=3, description="Steps down the severity scale.")
+
+
+class Mitigation(Model):
+    """A concrete measure against a threat."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable id, referenced from `measures`.")
+    title: str = Field(description="The measure, imperative, one line.")
+    description: str = Field(description="What to do and what it changes.")
+    reduces: Reduction = Field(Reduction(), description="Its effect on residual risk.")
+
+
+class Case(Model):
+    """A test case: answers on which the threat must, or must not, apply."""
+
+    name: str = Field(description="What the case shows.")
+    base: Literal["baseline", "worst"] = Field(
+        "baseline",
+        description="Start from the pack's baseline answers, or from nothing (every answer worst).",
+    )
+    answers: dict[str, Any] = Field(default_factory=dict, description="`section.key: value` overrides.")
+    applies: bool = Field(description="Must the threat apply?")
+    min_risk: str | None = Field(None, description="When it applies: the lowest acceptable risk.")
+    max_risk: str | None = Field(None, description="When it applies: the highest acceptable risk.")
+
+
+References = dict[str, tuple[str, ...]]
+
+
+class Threat(Model):
+    """One threat: when it applies, how it is scored, what to do, and its test cases."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable threat id.")
+    title: str = Field(description="Short title.")
+    summary: str = Field(description="One sentence: what happens.")
+    description: str = Field(description="The attack story, concretely.")
+    applies_when: Condition = Field(description="The threat applies when this holds.")
+    likelihood: Factor = Field(description="Likelihood: base and modifiers.")
+    severity: Factor = Field(description="Severity: base and modifiers.")
+    estimate: Literal["enumeration"] | None = Field(
+        None, description="A quantitative estimate computed for this threat."
+    )
+    mitigations: tuple[Mitigation, ...] = Field(min_length=1, description="What to do about it.")
+    references: References = Field(
+        default_factory=dict, description="Cross-references: atlas, owasp_ml, linddun, gdpr, …"
+    )
+    cases: tuple[Case, ...] = Field((), description="Must-apply and must-not-apply cases.")
+
+
+class EnumerationParameters(Model):
+    """Assumptions of the enumeration estimate; printed in every report that uses them."""
+
+    matches_sought: float = Field(1, gt=0, description="k: inputs the attacker is looking for.")
+    unlimited_queries_per_second: float = Field(
+        10, gt=0, description="One actor's rate when there is no per-actor limit."
+    )
+    cheap_identity_multiplier: float = Field(
+        100, ge=1, description="Identities one actor can cheaply hold."
+    )
+    local_queries_per_second: float = Field(
+        10_000, gt=0, description="Rate against a copy of the model (distributed weights)."
+    )
+    patience_days: dict[str, float] = Field(
+        default_factory=lambda: {"low": 1, "medium": 30, "high": 365},
+        description="How long an adversary of each motivation keeps trying.",
+    )
+
+
+class Scoring(Model):
+    """`scoring.yaml`: scales, the risk matrix and estimate parameters."""
+
+    likelihood: tuple[str, ...] = Field(min_length=2, description="Likelihood levels, low to high.")
+    severity: tuple[str, ...] = Field(min_length=2, description="Severity levels, low to high.")
+    risk: tuple[str, ...] = Field(min_length=2, description="Risk levels, low to high.")
+    matrix: dict[str, tuple[str, ...]] = Field(
+        description="Likelihood level -> risk for each severity level, in severity order."
+    )
+    enumeration: EnumerationParameters = Field(
+        EnumerationParameters(), description="Parameters of the enumeration estimate."
+    )
+
+    @model_validator(mode="after")
+    def _matrix_complete(self) -> Scoring:
+        if set(self.matrix) != set(self.likelihood):
+            raise ValueError("matrix needs one row per likelihood level")
+        for row, cells in self.matrix.items():
+            if len(cells) != len(self.severity):
+                raise ValueError(f"matrix row '{row}' needs one cell per severity level")
+            unknown = [c for c in cells if c not in self.risk]
+            if unknown:
+                raise ValueError(f"matrix row '{row}': unknown risk level '{unknown[0]}'")
+        return self
+
+    def risk_of(self, likelihood: str, severity: str) -> str:
+        """Look up the risk of a likelihood and severity."""
+        return self.matrix[likelihood][self.severity.index(severity)]

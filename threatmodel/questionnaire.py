@@ -1,0 +1,58 @@
+"""The questionnaire as documents: JSON for tools, Markdown for workshops."""
+
+from __future__ import annotations
+
+import json
+
+from threatmodel.conditions import Condition, Leaf, Not, leaves
+from threatmodel.pack import Pack
+from threatmodel.values import show
+
+
+def questions_json(pack: Pack) -> str:
+    """Sections and questions, in the order asked, as JSON."""
+    data = {
+        "format": "threatmodel.questions/1",
+        "packs": [{"name": p.name, "version": p.version} for p in pack.packs],
+        "sections": [s.model_dump(mode="json") for s in pack.sections.values()],
+        "questions": [
+            q.model_dump(mode="json", by_alias=True, exclude_none=True) for q in pack.questions.values()
+        ],
+    }
+    return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+
+
+def questions_markdown(pack: Pack) -> str:
+    """The questionnaire as a Markdown handout."""
+    lines = ["# The threatmodel questionnaire", ""]
+    lines.append("Any question may be answered `unknown`; its worst case is then assumed.")
+    for section in pack.sections.values():
+        qs = [q for q in pack.questions.values() if q.section == section.id]
+        if not qs:
+            continue
+        lines += ["", f"## {section.title}", "", section.intro.strip()]
+        for q in qs:
+            lines += ["", f"### {q.text}", "", f"`{q.id}` · {q.type}"]
+            if q.when is not None:
+                lines.append(f" · asked only when {describe(q.when)}")
+            lines += ["", " ".join(q.help.split())]
+            for c in q.choices:
+                lines.append(f"- `{c.value}`: {c.label}")
+            if q.type != "text":
+                lines += ["", f"If unknown: `{show(q.worst_case)}`. {q.worst_case_means.strip()}"]
+    return "\n".join(lines) + "\n"
+
+
+def describe(cond: Condition) -> str:
+    """A condition in words, e.g. `access.rate_limited is true`."""
+    if isinstance(cond, Leaf):
+        op, operand = cond.operator()
+        return f"{cond.q} {op.replace('_', ' ')} {show(operand)}"
+    if isinstance(cond, Not):
+        return f"not ({describe(cond.not_)})"
+    parts = [describe(c) for c in (cond.all if hasattr(cond, "all") else cond.any)]
+    joiner = " and " if hasattr(cond, "all") else " or "
+    return "(" + joiner.join(parts) + ")" if len(parts) > 1 else parts[0]
+
+
+__all__ = ["describe", "leaves", "questions_json", "questions_markdown"]

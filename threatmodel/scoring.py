@@ -1,0 +1,149 @@
+"""Scoring one threat: likelihood and severity from base levels and modifiers, then the risk."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from threatmodel import enumeration
+from threatmodel.assessment import MeasureOut, MitigationOut, ScoreStep, ThreatOut
+from threatmodel.conditions import explain
+from threatmodel.packmodels import Factor, Modifier, Reduction, Scoring, Threat
+from threatmodel.values import show
+
+if TYPE_CHECKING:  # engine imports us; we only need its type
+    from threatmodel.answers import AnswersFile
+    from threatmodel.engine import Resolved
+
+
+def score_threat(
+    threat: Threat, resolved: Resolved, scale: Scoring, decisions: AnswersFile
+) -> ThreatOut | None:
+    """The scored threat, or None when it does not apply to these answers."""
+    applies, deciding = explain(threat.applies_when, resolved.values)
+    if not applies:
+        return None
+    estimate = None
+    if threat.estimate == "enumeration":
+        estimate = enumeration.estimate(resolved.values, scale.enumeration)
+    steps: list[ScoreStep] = []
+    likelihood = _factor("likelihood", threat.likelihood, resolved, scale.likelihood, steps, estimate)
+    severity = _factor("severity", threat.severity, resolved, scale.severity, steps, None)
+    measures = _measures(threat, decisions)
+    # Residual risk counts implemented measures only: a plan does not lower today's risk.
+    done = [m for m in measures if m.status == "implemented"]
+    residual_l = _lower(scale.likelihood, likelihood, sum(m.reduces["likelihood"] for m in done))
+    residual_s = _lower(scale.severity, severity, sum(m.reduces["severity"] for m in done))
+    because = [_fact(q, resolved) for q in dict.fromkeys(deciding)]
+    because += [f"{s.aspect} {s.after}: {s.reason}" for s in steps]
+    return ThreatOut(
+        id=threat.id,
+        title=threat.title,
+        summary=threat.summary.strip(),
+        description=threat.description.strip(),
+        likelihood=likelihood,
+        severity=severity,
+        risk=scale.risk_of(likelihood, severity),
+        because=tuple(because),
+        steps=tuple(steps),
+        mitigations=tuple(m.title for m in threat.mitigations),
+        mitigation_details=tuple(
+            MitigationOut(id=m.id, title=m.title, description=m.description.strip(), reduces=m.reduces.model_dump())
+            for m in threat.mitigations
+        ),
+        references=threat.references,
+        estimate=estimate,
+        measures=tuple(measures),
+        residual_likelihood=residual_l,
+        residual_severity=residual_s,
+        residual_risk=scale.risk_of(residual_l, residual_s),
+        accepted=_acceptance(threat.id, decisions),
+    )
+
+
+def _fact(qid: str, resolved: Resolved) -> str:
+    if qid not in resolved.values:
+        return f"{qid} is not asked here"
+    suffix = f" (assumed: answer {resolved.assumed[qid]})" if qid in resolved.assumed else ""
+    return f"{qid} = {show(resolved.values[qid])}{suffix}"
+
+
+def _factor(
+    aspect: str,
+    factor: Factor,
+    resolved: Resolved,
+    levels: tuple[str, ...],
+    steps: list[ScoreStep],
+    estimate: dict[str, Any] | None,
+) -> str:
+    level = factor.base
+    if factor.from_estimate and estimate is not None:
+        level = _estimate_level(estimate, levels)
+        reason = (
+            f"{estimate['statement']} An adversary of this motivation keeps trying for about "
+            f"{show(estimate['adversary_patience_days'])} days."
+        )
+        steps.append(ScoreStep(aspect=aspect, before="", after=level, reason=reason))  # type: ignore[arg-type]
+    for modifier in factor.modifiers:
+        held, _ = explain(modifier.when, resolved.values)
+        if not held:
+            continue
+        new = _apply(modifier, level, levels)
+        if new != level:
+            steps.append(ScoreStep(aspect=aspect, before=level, after=new, reason=modifier.because.strip()))  # type: ignore[arg-type]
+            level = new
+    return level
+
+
+def _estimate_level(estimate: dict[str, Any], levels: tuple[str, ...]) -> str:
+    cnil = enumeration.level_for(estimate["expected_days_to_first_hit"], estimate["adversary_patience_days"])
+    # A pack with its own scale maps the four CNIL steps onto its levels proportionally.
+    index = ["negligible", "limited", "significant", "maximum"].index(cnil)
+    return levels[round(index * (len(levels) - 1) / 3)]
+
+
+def _apply(modifier: Modifier, level: str, levels: tuple[str, ...]) -> str:
+    i = levels.index(level)
+    if modifier.raise_:
+        return levels[min(i + modifier.raise_, len(levels) - 1)]
+    if modifier.lower:
+        return levels[max(i - modifier.lower, 0)]
+    if modifier.at_least is not None:
+        return levels[max(i, levels.index(modifier.at_least))]
+    assert modifier.at_most is not None  # the model guarantees exactly one effect
+    return levels[min(i, levels.index(modifier.at_most))]
+
+
+def _lower(levels: tuple[str, ...], level: str, steps: int) -> str:
+    return levels[max(levels.index(level) - steps, 0)]
+
+
+def _measures(threat: Threat, decisions: AnswersFile) -> list[MeasureOut]:
+    known = {m.id: m for m in threat.mitigations}
+    out = []
+    for measure in decisions.measures:
+        if measure.threat != threat.id:
+            continue
+        mitigation = known.get(measure.measure)
+        reduces = measure.reduces or (mitigation.reduces if mitigation else Reduction())
+        out.append(
+            MeasureOut(
+                measure=measure.measure,
+                title=mitigation.title if mitigation else measure.measure,
+                status=measure.status,
+                owner=measure.owner,
+                due=measure.due.isoformat() if measure.due else None,
+                reduces=reduces.model_dump(),
+            )
+        )
+    return out
+
+
+def _acceptance(threat_id: str, decisions: AnswersFile) -> dict[str, str] | None:
+    for acceptance in decisions.acceptances:
+        if acceptance.threat == threat_id:
+            return {
+                "justification": acceptance.justification,
+                "approved_by": acceptance.approved_by,
+                "expires": acceptance.expires.isoformat(),
+            }
+    return None
