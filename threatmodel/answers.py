@@ -53,7 +53,9 @@ class Provenance(Model):
     """Who answered, when, and under which packs."""
 
     answered_by: str | None = Field(None, description="Who answered.")
-    answered_at: dt.datetime | dt.date | None = Field(None, description="When the last answer was given.")
+    answered_at: dt.datetime | dt.date | None = Field(
+        None, description="When the last answer was given."
+    )
     packs: tuple[PackVersion, ...] = Field((), description="Packs in force when answering.")
 
 
@@ -66,7 +68,9 @@ class AnswersFile(Model):
     )
     measures: tuple[Measure, ...] = Field((), description="Measures that lower residual risk.")
     acceptances: tuple[Acceptance, ...] = Field((), description="Risks accepted until a date.")
-    provenance: Provenance | None = Field(None, description="Who answered, when, under which packs.")
+    provenance: Provenance | None = Field(
+        None, description="Who answered, when, under which packs."
+    )
 
 
 @dataclass(frozen=True)
@@ -77,6 +81,7 @@ class Answers:
     sha256: str
     given: dict[str, Any]
     file: AnswersFile
+    raw: dict[str, Any]
 
 
 def load_answers(path: Path, pack: Pack) -> Answers:
@@ -84,7 +89,8 @@ def load_answers(path: Path, pack: Pack) -> Answers:
     doc = load_yaml(path)
     if not isinstance(doc.data, dict):
         raise doc.error((), "expected a mapping with `threatmodel: 1` and `answers:`")
-    if "threatmodel" in doc.data and doc.data["threatmodel"] != FORMAT_VERSION:
+    version = doc.data.get("threatmodel", FORMAT_VERSION)
+    if type(version) is not int or version != FORMAT_VERSION:  # true and 1.0 are not 1
         raise doc.error(
             ("threatmodel",), f"format version {doc.data['threatmodel']!r} is not supported; use 1"
         )
@@ -92,11 +98,11 @@ def load_answers(path: Path, pack: Pack) -> Answers:
     given = _given(doc, parsed, pack)
     _check_decisions(doc, parsed, pack)
     sha = hashlib.sha256(doc.text.encode()).hexdigest()
-    return Answers(path=path, sha256=sha, given=given, file=parsed)
+    return Answers(path=path, sha256=sha, given=given, file=parsed, raw=doc.data)
 
 
 def answers_from_mapping(pack: Pack, flat: dict[str, Any]) -> dict[str, Any]:
-    """Validate `section.key: value` pairs (test cases, baselines); ValueError on the first bad one."""
+    """Validate `section.key: value` pairs (cases, baselines); ValueError on the first bad one."""
     result = {}
     for qid, value in flat.items():
         if qid not in pack.questions:
@@ -111,7 +117,9 @@ def _given(doc: Document, parsed: AnswersFile, pack: Pack) -> dict[str, Any]:
     for section, keys in parsed.answers.items():
         if section not in sections:
             hint = did_you_mean(section, sections)
-            raise doc.error(("answers", section), f"answers.{section}: unknown section '{section}'{hint}")
+            raise doc.error(
+                ("answers", section), f"answers.{section}: unknown section '{section}'{hint}"
+            )
         for key, value in (keys or {}).items():
             qid = f"{section}.{key}"
             loc = ("answers", section, key)
@@ -131,7 +139,9 @@ def _check_decisions(doc: Document, parsed: AnswersFile, pack: Pack) -> None:
     for kind, threat, i in entries:
         if threat not in pack.threats:
             hint = did_you_mean(threat, pack.threats)
-            raise doc.error((kind, i, "threat"), f"{kind}[{i}].threat: unknown threat '{threat}'{hint}")
+            raise doc.error(
+                (kind, i, "threat"), f"{kind}[{i}].threat: unknown threat '{threat}'{hint}"
+            )
     for i, measure in enumerate(parsed.measures):
         known = [m.id for m in pack.threats[measure.threat].mitigations]
         is_id = " " not in measure.measure
@@ -143,3 +153,44 @@ def _check_decisions(doc: Document, parsed: AnswersFile, pack: Pack) -> None:
                 f"'{measure.threat}'{hint}; for a measure of your own, describe it in words "
                 "and give `reduces:`",
             )
+
+
+HEADER = (
+    "# threatmodel answers file. Keep it in git next to the model; `threatmodel report` reads it.\n"
+    "# Any answer may be `unknown`: its worst case is then assumed and listed in the report.\n"
+)
+
+
+def dump_answers(
+    pack: Pack, given: dict[str, Any], extra: dict[str, Any], provenance: dict[str, Any]
+) -> str:
+    """The answers file text: answers nested by section in questionnaire order, then decisions
+    (`measures`, `acceptances`, kept as they were written) and provenance."""
+    import yaml
+
+    nested: dict[str, dict[str, Any]] = {}
+    for qid, question in pack.questions.items():
+        if qid in given:
+            key = qid.split(".", 1)[1]
+            nested.setdefault(question.section, {})[key] = given[qid]
+    data: dict[str, Any] = {"threatmodel": FORMAT_VERSION, "answers": nested}
+    data.update({k: v for k, v in extra.items() if k in ("measures", "acceptances")})
+    data["provenance"] = provenance
+    body = yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100)
+    return HEADER + body
+
+
+def _dumper() -> type[Any]:
+    """A safe dumper that writes block mappings, and lists of plain values on one line
+    (`exposed: [label, score]`), as people write answers files by hand."""
+    import yaml
+
+    class Dumper(yaml.SafeDumper):
+        pass
+
+    def represent_list(dumper: yaml.SafeDumper, data: list[Any]) -> yaml.Node:
+        flow = all(not isinstance(item, dict | list) for item in data)
+        return dumper.represent_sequence("tag:yaml.org,2002:seq", data, flow_style=flow)
+
+    Dumper.add_representer(list, represent_list)
+    return Dumper

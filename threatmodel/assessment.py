@@ -20,6 +20,14 @@ class ScoreStep(Model):
     reason: str = Field(description="Why, in words a DPO understands.")
 
 
+class Fact(Model):
+    """An answer that made a threat apply."""
+
+    question: str = Field(description="Question id.")
+    value: str = Field(description="The answer as counted.")
+    assumed: bool = Field(description="True when it is a worst-case assumption.")
+
+
 class MitigationOut(Model):
     """A mitigation as reported."""
 
@@ -51,6 +59,7 @@ class ThreatOut(Model):
     severity: str = Field(description="Inherent severity.")
     risk: str = Field(description="Inherent risk: the matrix cell of likelihood and severity.")
     because: tuple[str, ...] = Field(description="The answers that made it apply, then each step.")
+    facts: tuple[Fact, ...] = Field(description="The answers that made it apply, structured.")
     steps: tuple[ScoreStep, ...] = Field(description="How likelihood and severity were reached.")
     mitigations: tuple[str, ...] = Field(description="Mitigation titles.")
     mitigation_details: tuple[MitigationOut, ...] = Field(description="Mitigations in full.")

@@ -9,7 +9,7 @@ import datetime as dt
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated, Any, Optional
 
 import typer
 
@@ -50,7 +50,10 @@ class QuestionsFormat(str, Enum):
 
 RulesOpt = Annotated[
     Optional[list[Path]],  # noqa: UP045 - typer reads the annotation at run time
-    typer.Option("--rules", help="An organisation's rule pack folder, layered on the built-in one (repeatable)."),
+    typer.Option(
+        "--rules",
+        help="An organisation's rule pack folder, layered on the built-in one (repeatable).",
+    ),
 ]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat a missing answer as an error.")]
 
@@ -63,7 +66,9 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")] = False,
+    debug: Annotated[
+        bool, typer.Option("--debug", help="Show tracebacks of unexpected errors.")
+    ] = False,
     version: Annotated[
         bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version.")
     ] = False,
@@ -72,12 +77,75 @@ def _root(
     _debug = debug
 
 
+OutputOpt = Annotated[
+    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time
+    typer.Option("--output", "-o", help="Write the report here."),
+]
+FormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")]
+
+
+@app.command()
+def assess(
+    answers: Annotated[
+        Path, typer.Argument(help="The answers file: created, or resumed where it stops.")
+    ] = Path("threat-assessment.yaml"),
+    review: Annotated[
+        bool, typer.Option("--review", help="Walk through every question, prefilled.")
+    ] = False,
+    fmt: FormatOpt = ReportFormat.md,
+    output: OutputOpt = None,
+    rules: RulesOpt = None,
+) -> int:
+    """Interactive questionnaire; saves each answer at once, then writes the report."""
+    from threatmodel.errors import UsageError
+    from threatmodel.prompting import terminal_ready
+
+    if not terminal_ready():
+        raise UsageError(
+            "standard input is not a terminal; to assess without questions run "
+            f"`threatmodel report {answers}`"
+        )
+    from threatmodel.core import assess_file, pack_for
+    from threatmodel.interview import Interview
+    from threatmodel.prompting import Prompter
+
+    interview = Interview.open(pack_for(rules or []), answers, Prompter(), typer.echo)
+    interview.run(review_all=review)
+    assessment = assess_file(answers, rules or [])
+    target = output or answers.with_suffix(".json" if fmt == ReportFormat.json else ".md")
+    _emit(assessment, fmt.value, target)
+    typer.echo(f"\nAnswers saved in {answers}; report written to {target}.")
+    _summary(assessment)
+    return 0
+
+
+def _summary(assessment: Any) -> None:
+    if not assessment.threats:
+        typer.echo("No privacy threat applies to the system as described.")
+    for threat in assessment.threats:
+        typer.echo(f"  {threat.risk:<9} {threat.title} ({threat.id})")
+    typer.echo(f"Overall risk: {assessment.overall_risk}.")
+
+
+def _emit(assessment: Any, fmt: str, output: Path | None) -> None:
+    from threatmodel.render import render
+
+    text = render(assessment, fmt)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write(output, text)
+
+
 @app.command()
 def report(
     answers: Annotated[Path, typer.Argument(help="The answers file (YAML).")],
-    fmt: Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")] = ReportFormat.md,
+    fmt: Annotated[
+        ReportFormat, typer.Option("--format", "-f", help="Report format.")
+    ] = ReportFormat.md,
     output: Annotated[
-        Optional[Path], typer.Option("--output", "-o", help="Write here instead of standard output.")  # noqa: UP045
+        Path | None,
+        typer.Option("--output", "-o", help="Write here instead of standard output."),
     ] = None,
     rules: RulesOpt = None,
     strict: StrictOpt = False,
@@ -126,7 +194,9 @@ def check(
 
 @app.command()
 def questions(
-    fmt: Annotated[QuestionsFormat, typer.Option("--format", "-f", help="Output format.")] = QuestionsFormat.md,
+    fmt: Annotated[
+        QuestionsFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = QuestionsFormat.md,
     rules: RulesOpt = None,
 ) -> int:
     """Print the questionnaire, for workshops and rule authors."""
@@ -134,7 +204,9 @@ def questions(
     from threatmodel.questionnaire import questions_json, questions_markdown
 
     pack = pack_for(rules or [])
-    sys.stdout.write(questions_json(pack) if fmt == QuestionsFormat.json else questions_markdown(pack))
+    sys.stdout.write(
+        questions_json(pack) if fmt == QuestionsFormat.json else questions_markdown(pack)
+    )
     return 0
 
 
@@ -177,7 +249,9 @@ def rules_show(
 
 @rules_app.command("lint")
 def rules_lint(
-    folder: Annotated[Optional[Path], typer.Argument(help="A pack folder (default: built-in only).")] = None,  # noqa: UP045
+    folder: Annotated[
+        Path | None, typer.Argument(help="A pack folder (default: built-in only).")
+    ] = None,
     rules: RulesOpt = None,
 ) -> int:
     """Check a pack: schema, references, test cases, mitigations and cross-references."""
@@ -189,14 +263,18 @@ def rules_lint(
     for finding in findings:
         typer.echo(str(finding), err=True)
     errors = sum(f.level == "error" for f in findings)
-    typer.echo(f"{len(pack.threats)} threats, {len(pack.questions)} questions: "
-               f"{errors} error(s), {len(findings) - errors} warning(s)")
+    typer.echo(
+        f"{len(pack.threats)} threats, {len(pack.questions)} questions: "
+        f"{errors} error(s), {len(findings) - errors} warning(s)"
+    )
     return EXIT_INVALID if errors else 0
 
 
 @rules_app.command("test")
 def rules_test(
-    folder: Annotated[Optional[Path], typer.Argument(help="A pack folder (default: built-in only).")] = None,  # noqa: UP045
+    folder: Annotated[
+        Path | None, typer.Argument(help="A pack folder (default: built-in only).")
+    ] = None,
     rules: RulesOpt = None,
 ) -> int:
     """Run every threat's must-apply and must-not-apply cases."""
@@ -229,7 +307,7 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="threatmodel", standalone_mode=False)
     except ThreatmodelError as exc:
-        typer.echo(f"threatmodel: {exc.message}", err=True)
+        typer.echo("threatmodel: " + " ".join(exc.message.split()), err=True)  # always one line
         return exc.exit_code
     except (KeyboardInterrupt, typer.Abort):
         typer.echo("threatmodel: interrupted", err=True)

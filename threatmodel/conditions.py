@@ -95,7 +95,9 @@ AnyOf.model_rebuild()
 Not.model_rebuild()
 
 
-def leaves(cond: Condition, loc: tuple[str | int, ...] = ()) -> Iterator[tuple[Leaf, tuple[str | int, ...]]]:
+def leaves(
+    cond: Condition, loc: tuple[str | int, ...] = ()
+) -> Iterator[tuple[Leaf, tuple[str | int, ...]]]:
     """Every leaf of the tree with its location below the condition."""
     if isinstance(cond, Leaf):
         yield cond, loc

@@ -52,7 +52,7 @@ class Gate:
 
 
 def gate(assessment: Assessment, fail_on: str, today: dt.date) -> Gate:
-    """Which threats fail `check --fail-on`: residual risk at or above it, unless a live acceptance."""
+    """Threats that fail `check --fail-on`: residual risk at or above it, unless accepted."""
     levels = assessment.risk_levels
     if fail_on not in levels:
         raise UsageError(f"--fail-on must be one of {', '.join(levels)}, got '{fail_on}'")

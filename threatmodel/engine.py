@@ -39,7 +39,13 @@ def resolve(pack: Pack, given: Mapping[str, Any]) -> Resolved:
     for qid, question in pack.questions.items():
         if question.when is not None and not evaluate(question.when, out.values):
             if qid in given:
-                out.ignored.append(Ignored(question=qid, value=show(given[qid]), reason=_hidden_by(question.when, out.values)))
+                out.ignored.append(
+                    Ignored(
+                        question=qid,
+                        value=show(given[qid]),
+                        reason=_hidden_by(question.when, out.values),
+                    )
+                )
             continue
         value = given.get(qid)
         if value is not None and value != UNKNOWN:
@@ -65,8 +71,10 @@ def resolve(pack: Pack, given: Mapping[str, Any]) -> Resolved:
 
 
 def _hidden_by(when: Any, values: Mapping[str, Any]) -> str:
-    shown = [f"{leaf.q} = {show(values[leaf.q])}" if leaf.q in values else f"{leaf.q} not answered"
-             for leaf, _ in leaves(when)]
+    shown = [
+        f"{leaf.q} = {show(values[leaf.q])}" if leaf.q in values else f"{leaf.q} not answered"
+        for leaf, _ in leaves(when)
+    ]
     return "asked only when its condition holds; here " + ", ".join(dict.fromkeys(shown))
 
 
@@ -79,7 +87,9 @@ def assess(pack: Pack, answers: Answers, generated_at: dt.datetime) -> Assessmen
         for threat in pack.threats.values()
         if (result := score_threat(threat, resolved, scale, answers.file)) is not None
     ]
-    threats.sort(key=lambda t: (-scale.risk.index(t.risk), -scale.risk.index(t.residual_risk), t.id))
+    threats.sort(
+        key=lambda t: (-scale.risk.index(t.risk), -scale.risk.index(t.residual_risk), t.id)
+    )
     return Assessment(
         tool_version=__version__,
         generated_at=generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -109,10 +119,18 @@ def _answers_out(pack: Pack, given: Mapping[str, Any], resolved: Resolved) -> tu
     for qid, question in pack.questions.items():
         if qid in resolved.values:
             value, source = resolved.values[qid], resolved.assumed.get(qid, "given")
-        elif qid in given and given[qid] != UNKNOWN and qid not in {i.question for i in resolved.ignored}:
+        elif (
+            qid in given
+            and given[qid] != UNKNOWN
+            and qid not in {i.question for i in resolved.ignored}
+        ):
             value, source = given[qid], "given"
         else:
             continue
         section = pack.sections[question.section].title
-        out.append(AnswerOut(question=qid, text=question.text, section=section, value=show(value), source=source))
+        out.append(
+            AnswerOut(
+                question=qid, text=question.text, section=section, value=show(value), source=source
+            )
+        )
     return tuple(out)

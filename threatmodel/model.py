@@ -46,7 +46,6 @@ def parse_model(cls: type[M], doc: Document, data: Any, at: Loc = ()) -> M:
             allowed = ", ".join(sorted(_field_names(cls, loc[len(at) : -1])))
             if allowed:
                 message += f" (expected one of: {allowed})"
-            loc = loc[:-1] + (loc[-1],)
         elif err["type"] == "missing":
             message = f"missing required key '{loc[-1]}'"
             loc = loc[:-1]

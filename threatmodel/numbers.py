@@ -7,7 +7,7 @@ import re
 
 _SUFFIX = {"k": 1e3, "m": 1e6, "b": 1e9, "bn": 1e9, "g": 1e9, "t": 1e12}
 _NUMBER = re.compile(r"^([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:e[+-]?\d+)?)\s*(k|m|bn|b|g|t)?$", re.I)
-_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d+)?(e[+-]?\d+)?[a-z]*$", re.I)
 
 
 def parse_number(value: object) -> float | int:
@@ -31,7 +31,9 @@ def _parse_text(text: str) -> float | int:
         cleaned = cleaned.replace(",", "")
     match = _NUMBER.match(cleaned)
     if not match:
-        raise ValueError(f"expected a number such as 10000000, 1e7, 10,000,000 or 10M, got {text!r}")
+        raise ValueError(
+            f"expected a number such as 10000000, 1e7, 10,000,000 or 10M, got {text!r}"
+        )
     number = float(match.group(1)) * _SUFFIX.get((match.group(2) or "").lower(), 1)
     return int(number) if number.is_integer() and abs(number) < 2**53 else number
 

@@ -78,7 +78,8 @@ def _add_pack(pack: Pack, folder: Path) -> list[tuple[Document, Threat]]:
         raise manifest_doc.error(("engine",), f"engine: {exc}") from None
     if not compatible:
         raise manifest_doc.error(
-            ("engine",), f"pack '{manifest.name}' needs engine {manifest.engine}; this is {__version__}"
+            ("engine",),
+            f"pack '{manifest.name}' needs engine {manifest.engine}; this is {__version__}",
         )
     files = _pack_files(folder)
     pack.packs.append(PackInfo(manifest.name, manifest.version, _digest(folder, files), folder))
@@ -89,7 +90,9 @@ def _add_pack(pack: Pack, folder: Path) -> list[tuple[Document, Threat]]:
         pack.scoring = parse_model(Scoring, doc, doc.data)
     if (folder / "baseline.yaml").exists():
         pack.baseline = _baseline(load_yaml(folder / "baseline.yaml"))
-    return [_add_threat(pack, load_yaml(path)) for path in sorted((folder / "threats").glob("*.yaml"))]
+    return [
+        _add_threat(pack, load_yaml(path)) for path in sorted((folder / "threats").glob("*.yaml"))
+    ]
 
 
 def _pack_files(folder: Path) -> list[Path]:
@@ -116,7 +119,8 @@ def _add_questions(pack: Pack, doc: Document) -> None:
         if question.id in pack.questions:
             first = pack.origin[question.id]
             raise doc.error(
-                (*loc, "id"), f"duplicate question id '{question.id}' (first in {first[0]}:{first[1]})"
+                (*loc, "id"),
+                f"duplicate question id '{question.id}' (first in {first[0]}:{first[1]})",
             )
         if question.section not in pack.sections:
             hint = did_you_mean(question.section, pack.sections)
@@ -144,9 +148,13 @@ def _add_threat(pack: Pack, doc: Document) -> tuple[Document, Threat]:
     threat = parse_model(Threat, doc, doc.data)
     if threat.id in pack.threats:
         first = pack.origin[threat.id]
-        raise doc.error(("id",), f"duplicate threat id '{threat.id}' (first in {first[0]}:{first[1]})")
+        raise doc.error(
+            ("id",), f"duplicate threat id '{threat.id}' (first in {first[0]}:{first[1]})"
+        )
     if doc.path.stem != threat.id:
-        raise doc.error(("id",), f"threat id '{threat.id}' must match its file name '{doc.path.name}'")
+        raise doc.error(
+            ("id",), f"threat id '{threat.id}' must match its file name '{doc.path.name}'"
+        )
     pack.threats[threat.id] = threat
     pack.origin[threat.id] = (doc.path, doc.line_of(("id",)))
     return doc, threat
@@ -201,7 +209,9 @@ def _check_case(
 def _check_level(doc: Document, loc: Loc, level: str, levels: tuple[str, ...]) -> None:
     if level not in levels:
         hint = did_you_mean(level, levels)
-        raise doc.error(loc, f"{format_loc(loc)}: unknown level '{level}'{hint}; use {', '.join(levels)}")
+        raise doc.error(
+            loc, f"{format_loc(loc)}: unknown level '{level}'{hint}; use {', '.join(levels)}"
+        )
 
 
 def _question(doc: Document, loc: Loc, qid: str, questions: dict[str, Question]) -> Question:
@@ -229,8 +239,9 @@ def _check_leaf(doc: Document, loc: Loc, leaf: Leaf, question: Question) -> None
     allowed = allowed_operators(question.type)
     if op not in allowed:
         raise doc.error(
-            loc, f"{where}: '{op}' does not apply to {question.type} question '{question.id}'; "
-            f"use {', '.join(sorted(allowed))}"
+            loc,
+            f"{where}: '{op}' does not apply to {question.type} question '{question.id}'; "
+            f"use {', '.join(sorted(allowed))}",
         )
     values = operand if isinstance(operand, list) else [operand]
     for value in values:

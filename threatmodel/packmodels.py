@@ -100,7 +100,12 @@ class Modifier(Model):
 
     @model_validator(mode="after")
     def _one_effect(self) -> Modifier:
-        effects = [bool(self.raise_), bool(self.lower), self.at_least is not None, self.at_most is not None]
+        effects = [
+            bool(self.raise_),
+            bool(self.lower),
+            self.at_least is not None,
+            self.at_most is not None,
+        ]
         if sum(effects) != 1:
             raise ValueError("give exactly one of raise, lower, at_least, at_most")
         return self
@@ -140,7 +145,9 @@ class Case(Model):
         "baseline",
         description="Start from the pack's baseline answers, or from nothing (every answer worst).",
     )
-    answers: dict[str, Any] = Field(default_factory=dict, description="`section.key: value` overrides.")
+    answers: dict[str, Any] = Field(
+        default_factory=dict, description="`section.key: value` overrides."
+    )
     applies: bool = Field(description="Must the threat apply?")
     min_risk: str | None = Field(None, description="When it applies: the lowest acceptable risk.")
     max_risk: str | None = Field(None, description="When it applies: the highest acceptable risk.")
@@ -183,7 +190,7 @@ class EnumerationParameters(Model):
         10_000, gt=0, description="Rate against a copy of the model (distributed weights)."
     )
     patience_days: dict[str, float] = Field(
-        default_factory=lambda: {"low": 1, "medium": 30, "high": 365},
+        default_factory=lambda: {"low": 1.0, "medium": 30.0, "high": 365.0},
         description="How long an adversary of each motivation keeps trying.",
     )
 

@@ -16,7 +16,8 @@ def questions_json(pack: Pack) -> str:
         "packs": [{"name": p.name, "version": p.version} for p in pack.packs],
         "sections": [s.model_dump(mode="json") for s in pack.sections.values()],
         "questions": [
-            q.model_dump(mode="json", by_alias=True, exclude_none=True) for q in pack.questions.values()
+            q.model_dump(mode="json", by_alias=True, exclude_none=True)
+            for q in pack.questions.values()
         ],
     }
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
@@ -32,9 +33,8 @@ def questions_markdown(pack: Pack) -> str:
             continue
         lines += ["", f"## {section.title}", "", section.intro.strip()]
         for q in qs:
-            lines += ["", f"### {q.text}", "", f"`{q.id}` · {q.type}"]
-            if q.when is not None:
-                lines.append(f" · asked only when {describe(q.when)}")
+            branch = "" if q.when is None else f" · asked only when {describe(q.when)}"
+            lines += ["", f"### {q.text}", "", f"`{q.id}` · {q.type}{branch}"]
             lines += ["", " ".join(q.help.split())]
             for c in q.choices:
                 lines.append(f"- `{c.value}`: {c.label}")

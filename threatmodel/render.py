@@ -13,7 +13,9 @@ from threatmodel.numbers import format_number
 from threatmodel.resources import data_dir
 
 TEMPLATES = {"md": "report.md.j2"}
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]<>()#+!|~&])")
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+# Characters that start a block (heading, list, quote) only at the beginning of a line or cell.
+_MD_LEADING = re.compile(r"^(\d+)?((?(1)[.)](?=\s|$)|[#+\-=]))")
 
 
 def to_json(assessment: Assessment) -> str:
@@ -23,8 +25,8 @@ def to_json(assessment: Assessment) -> str:
 
 def md_escape(value: Any) -> str:
     """Plain text made inert in Markdown: no markup, no HTML, no table breaks, one line."""
-    text = " ".join(str(value).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    return _MD_LEADING.sub(lambda m: (m.group(1) or "") + "\\" + m.group(2), text)
 
 
 def render(assessment: Assessment, fmt: str, template_dir: Path | None = None) -> str:
@@ -55,14 +57,17 @@ def _render_template(name: str, context: dict[str, Any], template_dir: Path | No
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    env.filters["md"] = lambda v: Markup(md_escape(v))
-    env.filters["code"] = lambda v: Markup("`" + " ".join(str(v).replace("`", "'").split()) + "`")
-    env.filters["num"] = lambda v: Markup(format_number(float(v)))
+    # Markup() below wraps text that is already escaped (or built only from ids and numbers).
+    env.filters["md"] = lambda v: Markup(md_escape(v))  # noqa: S704
+    env.filters["code"] = lambda v: Markup("`" + " ".join(str(v).replace("`", "'").split()) + "`")  # noqa: S704
+    env.filters["num"] = lambda v: Markup(format_number(float(v)))  # noqa: S704
     env.filters["upper_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
     try:
         return env.get_template(name).render(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise InputError(exc.filename or name, f"template error: {exc.message}", exc.lineno) from None
+        raise InputError(
+            exc.filename or name, f"template error: {exc.message}", exc.lineno
+        ) from None
     except jinja2.TemplateError as exc:
         raise InputError(name, f"template error: {exc}", _template_line(exc)) from None
 

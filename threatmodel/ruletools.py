@@ -43,7 +43,9 @@ def lint(pack: Pack) -> list[Finding]:
         if not any(c.applies for c in threat.cases):
             findings.append(Finding("error", where, f"{threat.id}: no case on which it must apply"))
         if not any(not c.applies for c in threat.cases):
-            findings.append(Finding("error", where, f"{threat.id}: no case on which it must not apply"))
+            findings.append(
+                Finding("error", where, f"{threat.id}: no case on which it must not apply")
+            )
         if len(threat.mitigations) < 2:
             findings.append(Finding("warning", where, f"{threat.id}: fewer than two mitigations"))
         if not threat.references:
@@ -68,7 +70,9 @@ def run_case(pack: Pack, threat: Threat, case: Case) -> CaseResult:
         detail = "does not apply" + ("" if ok else ", but must")
         return CaseResult(threat.id, case.name, ok, detail)
     if not case.applies:
-        return CaseResult(threat.id, case.name, False, f"applies (risk {result.risk}), but must not")
+        return CaseResult(
+            threat.id, case.name, False, f"applies (risk {result.risk}), but must not"
+        )
     problems = []
     if case.min_risk and risks.index(result.risk) < risks.index(case.min_risk):
         problems.append(f"below the required {case.min_risk}")

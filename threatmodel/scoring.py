@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from threatmodel import enumeration
-from threatmodel.assessment import MeasureOut, MitigationOut, ScoreStep, ThreatOut
+from threatmodel.assessment import Fact, MeasureOut, MitigationOut, ScoreStep, ThreatOut
 from threatmodel.conditions import explain
 from threatmodel.packmodels import Factor, Modifier, Reduction, Scoring, Threat
 from threatmodel.values import show
@@ -26,14 +26,21 @@ def score_threat(
     if threat.estimate == "enumeration":
         estimate = enumeration.estimate(resolved.values, scale.enumeration)
     steps: list[ScoreStep] = []
-    likelihood = _factor("likelihood", threat.likelihood, resolved, scale.likelihood, steps, estimate)
+    likelihood = _factor(
+        "likelihood", threat.likelihood, resolved, scale.likelihood, steps, estimate
+    )
     severity = _factor("severity", threat.severity, resolved, scale.severity, steps, None)
     measures = _measures(threat, decisions)
     # Residual risk counts implemented measures only: a plan does not lower today's risk.
     done = [m for m in measures if m.status == "implemented"]
     residual_l = _lower(scale.likelihood, likelihood, sum(m.reduces["likelihood"] for m in done))
     residual_s = _lower(scale.severity, severity, sum(m.reduces["severity"] for m in done))
-    because = [_fact(q, resolved) for q in dict.fromkeys(deciding)]
+    facts = [
+        Fact(question=q, value=show(resolved.values[q]), assumed=q in resolved.assumed)
+        for q in dict.fromkeys(deciding)
+        if q in resolved.values
+    ]
+    because = [f"{f.question} = {f.value}" + (" (assumed)" if f.assumed else "") for f in facts]
     because += [f"{s.aspect} {s.after}: {s.reason}" for s in steps]
     return ThreatOut(
         id=threat.id,
@@ -44,10 +51,16 @@ def score_threat(
         severity=severity,
         risk=scale.risk_of(likelihood, severity),
         because=tuple(because),
+        facts=tuple(facts),
         steps=tuple(steps),
         mitigations=tuple(m.title for m in threat.mitigations),
         mitigation_details=tuple(
-            MitigationOut(id=m.id, title=m.title, description=m.description.strip(), reduces=m.reduces.model_dump())
+            MitigationOut(
+                id=m.id,
+                title=m.title,
+                description=m.description.strip(),
+                reduces=m.reduces.model_dump(),
+            )
             for m in threat.mitigations
         ),
         references=threat.references,
@@ -60,14 +73,7 @@ def score_threat(
     )
 
 
-def _fact(qid: str, resolved: Resolved) -> str:
-    if qid not in resolved.values:
-        return f"{qid} is not asked here"
-    suffix = f" (assumed: answer {resolved.assumed[qid]})" if qid in resolved.assumed else ""
-    return f"{qid} = {show(resolved.values[qid])}{suffix}"
-
-
-def _factor(
+def _factor(  # noqa: PLR0917 - private helper; every argument is needed at each call
     aspect: str,
     factor: Factor,
     resolved: Resolved,
@@ -82,20 +88,24 @@ def _factor(
             f"{estimate['statement']} An adversary of this motivation keeps trying for about "
             f"{show(estimate['adversary_patience_days'])} days."
         )
-        steps.append(ScoreStep(aspect=aspect, before="", after=level, reason=reason))  # type: ignore[arg-type]
+        steps.append(ScoreStep(aspect=aspect, before="", after=level, reason=reason))
     for modifier in factor.modifiers:
         held, _ = explain(modifier.when, resolved.values)
         if not held:
             continue
         new = _apply(modifier, level, levels)
         if new != level:
-            steps.append(ScoreStep(aspect=aspect, before=level, after=new, reason=modifier.because.strip()))  # type: ignore[arg-type]
+            steps.append(
+                ScoreStep(aspect=aspect, before=level, after=new, reason=modifier.because.strip())
+            )
             level = new
     return level
 
 
 def _estimate_level(estimate: dict[str, Any], levels: tuple[str, ...]) -> str:
-    cnil = enumeration.level_for(estimate["expected_days_to_first_hit"], estimate["adversary_patience_days"])
+    cnil = enumeration.level_for(
+        estimate["expected_days_to_first_hit"], estimate["adversary_patience_days"]
+    )
     # A pack with its own scale maps the four CNIL steps onto its levels proportionally.
     index = ["negligible", "limited", "significant", "maximum"].index(cnil)
     return levels[round(index * (len(levels) - 1) / 3)]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from typing import Any
 
 from threatmodel.errors import did_you_mean
-from threatmodel.numbers import parse_number
+from threatmodel.numbers import format_number, parse_number
 from threatmodel.packmodels import Question
 
 UNKNOWN = "unknown"
@@ -18,25 +20,32 @@ def coerce(question: Question, value: Any) -> Any:
     """
     if value == UNKNOWN:
         return UNKNOWN
-    kind = question.type
-    if kind == "text":
-        if isinstance(value, bool) or not isinstance(value, str | int | float):
-            raise ValueError(f"expected text, got {value!r}")
-        return str(value)
-    if kind == "bool":
-        if not isinstance(value, bool):
-            raise ValueError(f"expected true, false or unknown, got {value!r}")
-        return value
-    if kind == "number":
-        return _number(question, value)
-    if kind == "choice":
-        return _choice(question, value)
+    return _COERCE[question.type](question, value)
+
+
+def _text(_: Question, value: Any) -> str:
+    if isinstance(value, dt.date):  # YAML reads 2020-01-01 as a date; it was meant as text
+        return value.isoformat()
+    if isinstance(value, bool) or not isinstance(value, str | int | float):
+        raise ValueError(f"expected text, got {_shown(value)}")
+    return str(value)
+
+
+def _bool(_: Question, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise ValueError(f"expected true, false or unknown, got {_shown(value)}")
+    return value
+
+
+def _multi(question: Question, value: Any) -> list[str]:
     if not isinstance(value, list):
-        raise ValueError(f"expected a list such as [{question.choice_values[0]}], got {value!r}")
+        example = question.choice_values[0]
+        raise ValueError(f"expected a list such as [{example}], got {_shown(value)}")
     chosen = [_choice(question, item) for item in value]
     if len(set(chosen)) != len(chosen):
-        raise ValueError(f"a value is listed twice in {value!r}")
-    return chosen
+        raise ValueError(f"a value is listed twice in {show(value)}")
+    # A multi answer is a set: kept in the question's order, so equal answers compare equal.
+    return [v for v in question.choice_values if v in chosen]
 
 
 def _number(question: Question, value: Any) -> float | int:
@@ -50,16 +59,29 @@ def _number(question: Question, value: Any) -> float | int:
 
 def _choice(question: Question, value: Any) -> str:
     allowed = question.choice_values
-    if not isinstance(value, str) or value not in allowed:
+    if not isinstance(value, str):
+        raise ValueError(f"expected one of {', '.join(allowed)}, got {_shown(value)}")
+    if value not in allowed:
         hint = did_you_mean(str(value), allowed)
         raise ValueError(f"'{value}' is not one of {', '.join(allowed)}{hint}")
     return value
 
 
+_COERCE: dict[str, Callable[[Question, Any], Any]] = {
+    "text": _text,
+    "bool": _bool,
+    "number": _number,
+    "choice": _choice,
+    "multi": _multi,
+}
+
+
+def _shown(value: Any) -> str:
+    return show(value) if isinstance(value, list | bool | int | float) else repr(value)
+
+
 def show(value: Any) -> str:
     """An answer as the reports write it: `true`, `[label, score]`, `10,000,000`."""
-    from threatmodel.numbers import format_number
-
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, list):

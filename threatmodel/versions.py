@@ -6,12 +6,21 @@ import operator
 import re
 
 _CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(\d+(?:\.\d+)*)\s*$")
-_OPS = {">=": operator.ge, "<=": operator.le, "==": operator.eq, "!=": operator.ne,
-        ">": operator.gt, "<": operator.lt}
+_OPS = {
+    ">=": operator.ge,
+    "<=": operator.le,
+    "==": operator.eq,
+    "!=": operator.ne,
+    ">": operator.gt,
+    "<": operator.lt,
+}
 
 
 def _key(version: str) -> tuple[int, ...]:
-    parts = [int(p) for p in re.findall(r"\d+", version.split("+")[0].split("-")[0])[:3]]
+    parts = [
+        int(p)
+        for p in re.findall(r"\d+", version.split("+", maxsplit=1)[0].split("-", maxsplit=1)[0])[:3]
+    ]
     return tuple(parts + [0] * (3 - len(parts)))
 
 

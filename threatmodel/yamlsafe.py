@@ -24,6 +24,7 @@ MAX_DEPTH = 64
 Loc = tuple[str | int, ...]
 
 _CORE = "tag:yaml.org,2002:"
+_STR = _CORE + "str"
 _ALLOWED_TAGS = {_CORE + t for t in ("str", "int", "float", "bool", "null", "seq", "map")}
 _Loader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
@@ -74,10 +75,17 @@ def parse_yaml(raw: bytes | str, path: Path) -> Document:
     builder = _Builder(path)
     try:
         data = builder.build(yaml.parse(text, Loader=_Loader))
+    except yaml.reader.ReaderError as exc:
+        line = text.count("\n", 0, exc.position) + 1
+        raise InputError(
+            path, f"character #x{exc.character:04x} is not allowed in YAML", line
+        ) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
-        raise InputError(path, f"invalid YAML: {problem}", mark.line + 1 if mark else None) from None
+        raise InputError(
+            path, f"invalid YAML: {problem}", mark.line + 1 if mark else None
+        ) from None
     except yaml.YAMLError as exc:
         raise InputError(path, f"invalid YAML: {exc}") from None
     except RecursionError:
@@ -127,7 +135,9 @@ class _Builder:
         self, stream: Iterator[events.Event], event: events.Event, loc: Loc | None, depth: int
     ) -> Any:
         if isinstance(event, events.AliasEvent):
-            raise self._fail(event, f"YAML alias '*{event.anchor}' is not allowed; write the value out")
+            raise self._fail(
+                event, f"YAML alias '*{event.anchor}' is not allowed; write the value out"
+            )
         if isinstance(event, events.DocumentEndEvent):
             return None
         anchor = getattr(event, "anchor", None)
@@ -151,14 +161,20 @@ class _Builder:
     def _scalar(self, event: events.ScalarEvent) -> Any:
         tag = event.tag
         if tag in (None, "!"):
-            tag = self._resolver.resolve(yaml.ScalarNode, event.value, event.implicit)
+            tag = self._resolver.resolve(  # type: ignore[no-untyped-call]
+                yaml.ScalarNode, event.value, event.implicit
+            )
+        if tag == _STR:
+            return event.value  # most scalars in rules and answers are text: skip the constructor
         if tag not in self._constructor.yaml_constructors or tag.endswith(":binary"):
             raise self._fail(event, _tag_refused(tag))
-        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
+        node = yaml.ScalarNode(tag, event.value, style=event.style)
         try:
             return self._constructor.yaml_constructors[tag](self._constructor, node)
         except (ValueError, yaml.YAMLError) as exc:
-            raise self._fail(event, f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}: {exc}") from None
+            raise self._fail(
+                event, f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}: {exc}"
+            ) from None
 
     def _sequence(self, stream: Iterator[events.Event], loc: Loc | None, depth: int) -> list[Any]:
         items: list[Any] = []

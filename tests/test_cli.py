@@ -1,0 +1,177 @@
+"""The commands as a user runs them: outputs, streams and exit codes."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.conftest import EXAMPLES, ROOT, Result
+
+CELEBRITY = EXAMPLES / "spam-celebrity.yaml"
+
+
+def _write(path: Path, data: object) -> Path:
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def test_report_markdown_to_stdout_summary_to_stderr(cli: Callable[..., Result]) -> None:
+    result = cli("report", CELEBRITY)
+    assert result.code == 0
+    assert result.out.startswith("# Privacy threat assessment: SMS spam filter")
+    assert result.err.strip().endswith("2 threat(s), overall risk critical")
+    assert result.err.count("\n") == 1
+
+
+def test_report_output_file(cli: Callable[..., Result], tmp_path: Path) -> None:
+    target = tmp_path / "report.json"
+    result = cli("report", CELEBRITY, "--format", "json", "--output", target)
+    assert result.code == 0
+    assert result.out == ""
+    assert json.loads(target.read_text())["overall_risk"] == "critical"
+    assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
+
+
+@pytest.mark.parametrize(
+    ("fail_on", "code"), [("critical", 1), ("high", 1), ("low", 1)]
+)
+def test_check_fails_at_or_above_level(cli: Callable[..., Result], fail_on: str, code: int) -> None:
+    result = cli("check", CELEBRITY, "--fail-on", fail_on)
+    assert result.code == code
+    assert "FAIL critical  input-enumeration" in result.out
+
+
+def test_check_passes_below_level(cli: Callable[..., Result], tmp_path: Path) -> None:
+    answers = yaml.safe_load(CELEBRITY.read_text())
+    answers["answers"]["outputs"]["individual_rules"] = False
+    answers["answers"]["inputs"]["kinds"] = ["free_text"]
+    path = _write(tmp_path / "a.yaml", answers)
+    result = cli("check", path, "--fail-on", "medium")
+    assert result.code == 0, result.out
+    assert "check passed at --fail-on medium" in result.out
+
+
+def test_check_rejects_unknown_level(cli: Callable[..., Result]) -> None:
+    result = cli("check", CELEBRITY, "--fail-on", "severe")
+    assert result.code == 2
+    assert result.err == (
+        "threatmodel: --fail-on must be one of low, medium, high, critical, got 'severe'\n"
+    )
+
+
+def test_check_acceptance_live_and_expired(cli: Callable[..., Result], tmp_path: Path) -> None:
+    answers = yaml.safe_load(CELEBRITY.read_text())
+    accept = {"threat": "input-enumeration", "justification": "reviewed", "approved_by": "DPO"}
+    answers["acceptances"] = [{**accept, "expires": "2999-01-01"}]
+    assert cli("check", _write(tmp_path / "live.yaml", answers)).code == 0
+    answers["acceptances"] = [{**accept, "expires": "2020-01-01"}]
+    result = cli("check", _write(tmp_path / "expired.yaml", answers), "--fail-on", "critical")
+    assert result.code == 1
+    assert "input-enumeration (acceptance expired)" in result.out
+
+
+def test_implemented_measure_lowers_residual_risk(cli: Callable[..., Result], tmp_path: Path) -> None:
+    answers = yaml.safe_load(CELEBRITY.read_text())
+    answers["measures"] = [
+        {"threat": "input-enumeration", "measure": "hide-decision", "status": "implemented"},
+        {"threat": "input-enumeration", "measure": "remove-individual-rules", "status": "planned",
+         "owner": "Messaging", "due": "2027-01-31"},
+    ]
+    data = json.loads(cli("report", _write(tmp_path / "m.yaml", answers), "-f", "json").out)
+    threat = next(t for t in data["threats"] if t["id"] == "input-enumeration")
+    assert (threat["risk"], threat["residual_likelihood"], threat["residual_risk"]) == (
+        "critical", "limited", "high",
+    )
+    assert threat["measures"][1] == {
+        "measure": "remove-individual-rules", "title": "Remove per-person exceptions from the model",
+        "status": "planned", "owner": "Messaging", "due": "2027-01-31",
+        "reduces": {"likelihood": 0, "severity": 1},
+    }
+
+
+def test_questions_formats(cli: Callable[..., Result]) -> None:
+    data = json.loads(cli("questions", "--format", "json").out)
+    ids = [q["id"] for q in data["questions"]]
+    assert len(ids) == 32
+    assert ids[:2] == ["system.name", "system.purpose"]
+    markdown = cli("questions").out
+    assert "`access.queries_per_day` · number · asked only when access.rate_limited is true" in markdown
+
+
+def test_rules_list_show_lint_test(cli: Callable[..., Result]) -> None:
+    listed = cli("rules", "list").out
+    assert "input-enumeration" in listed
+    assert "atlas: AML.T0024.001, AML.T0034, AML.M0004" in listed
+    shown = yaml.safe_load(cli("rules", "show", "membership-inference").out)
+    assert shown["references"]["owasp_ml"] == ["ML04"]
+    assert cli("rules", "show", "access.rate_limited").code == 0
+    missing = cli("rules", "show", "input-enumeraton")
+    assert missing.code == 2
+    assert "did you mean 'input-enumeration'" in missing.err
+    lint = cli("rules", "lint")
+    assert lint.code == 0, lint.err
+    assert lint.out.strip().endswith("0 error(s), 0 warning(s)")
+    tested = cli("rules", "test")
+    assert tested.code == 0
+    assert tested.out.strip().endswith("0 failed")
+
+
+def test_usage_errors_exit_2(cli: Callable[..., Result]) -> None:
+    assert cli("report").code == 2
+    assert cli("report", CELEBRITY, "--format", "docx").code == 2
+    assert cli("nonsense").code == 2
+
+
+def test_version(cli: Callable[..., Result]) -> None:
+    from threatmodel import __version__
+
+    assert cli("--version").out == f"threatmodel {__version__}\n"
+
+
+def test_console_script_runs(tmp_path: Path) -> None:
+    """The installed entry point, in a real process, from another folder."""
+    proc = subprocess.run(
+        ["threatmodel", "report", str(CELEBRITY), "--format", "json"],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["threats"][0]["id"] == "input-enumeration"
+
+
+def test_json_report_imports_neither_jinja_nor_questionary() -> None:
+    """Heavy imports happen only in the commands that need them."""
+    code = (
+        "import sys; from threatmodel.cli import run; "
+        f"run(['report', {str(CELEBRITY)!r}, '--format', 'json']); "
+        "print(sorted(m for m in ('jinja2', 'questionary', 'prompt_toolkit') if m in sys.modules))"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "0"}, cwd=ROOT,
+    )
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_unexpected_error_is_one_line_without_traceback(
+    cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import threatmodel.core
+
+    def boom(*_: object, **__: object) -> None:
+        raise RuntimeError("secret answer text")
+
+    monkeypatch.setattr(threatmodel.core, "assess_file", boom)
+    result = cli("report", CELEBRITY)
+    assert result.code == 3
+    assert result.err == (
+        "threatmodel: internal error (RuntimeError); rerun with --debug and report it\n"
+    )
+    with pytest.raises(RuntimeError):
+        cli("--debug", "report", CELEBRITY)
