@@ -7,7 +7,7 @@ fails with end of input (exit 130) instead of hanging; pytest-timeout is the bac
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -27,7 +27,7 @@ CTRL_C = "\x03"
 
 
 @pytest.fixture
-def typed(cli: Callable[..., Result]) -> Iterator[Callable[..., Result]]:
+def typed(cli: Callable[..., Result]) -> Callable[..., Result]:
     """Run the CLI with these keys typed at its prompts."""
 
     def invoke(keys: str, *args: str | Path) -> Result:
@@ -36,7 +36,7 @@ def typed(cli: Callable[..., Result]) -> Iterator[Callable[..., Result]]:
             pipe.close()
             return cli(*args)
 
-    yield invoke
+    return invoke
 
 
 def _keys(path: Path) -> str:
@@ -79,7 +79,11 @@ def test_end_of_input_midway_keeps_every_answer_given(
     )
     saved = load_answers(answers, PACK).given
     assert list(saved) == [
-        "system.name", "system.purpose", "system.owner", "access.exposure", "access.rate_limited",
+        "system.name",
+        "system.purpose",
+        "system.owner",
+        "access.exposure",
+        "access.rate_limited",
     ]
 
 

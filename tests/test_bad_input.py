@@ -108,8 +108,7 @@ ANSWERS_CASES = {
     "text-for-number": Broken(
         HEAD + "  training:\n    records: lots\n",
         4,
-        "training.records: expected a number such as 10000000, 1e7, 10,000,000 or 10M, "
-        "got 'lots'",
+        "training.records: expected a number such as 10000000, 1e7, 10,000,000 or 10M, got 'lots'",
     ),
     "list-for-number": Broken(
         HEAD + "  training:\n    records: [1]\n",
@@ -172,9 +171,7 @@ ANSWERS_CASES = {
         4,
         f"YAML tag '!!python/name:os.system' {TAG}",
     ),
-    "custom-tag": Broken(
-        HEAD + "  system:\n    name: !secret x\n", 4, f"YAML tag '!secret' {TAG}"
-    ),
+    "custom-tag": Broken(HEAD + "  system:\n    name: !secret x\n", 4, f"YAML tag '!secret' {TAG}"),
     "duplicate-top-level-key": Broken(
         "threatmodel: 1\nanswers: {}\nthreatmodel: 1\n", 3, "duplicate key 'threatmodel'"
     ),
@@ -218,8 +215,7 @@ ANSWERS_CASES = {
         "threatmodel: 1\nanswers: {}\nmeasures:\n"
         "  - threat: input-enumeraton\n    measure: rate-limit\n    status: planned\n",
         4,
-        "measures[0].threat: unknown threat 'input-enumeraton' "
-        "(did you mean 'input-enumeration'?)",
+        "measures[0].threat: unknown threat 'input-enumeraton' (did you mean 'input-enumeration'?)",
     ),
     "measure-unknown-mitigation": Broken(
         "threatmodel: 1\nmeasures:\n"
@@ -510,8 +506,7 @@ PACK_CASES = {
         {THREAT_FILE: edit(THREAT, "{q: outputs.logged, is: true}", "{q: outputs.logged, gt: 1}")},
         THREAT_FILE,
         14,
-        "severity.modifiers[0].when: 'gt' does not apply to bool question 'outputs.logged'; "
-        "use is",
+        "severity.modifiers[0].when: 'gt' does not apply to bool question 'outputs.logged'; use is",
     ),
     "any-of-on-a-number": BrokenPack(
         {THREAT_FILE: edit(THREAT, "{q: outputs.logged, is: true}", NUMBER_LEAF)},
@@ -555,8 +550,7 @@ PACK_CASES = {
         {THREAT_FILE: edit(THREAT, "{acme.vendor: inhouse}", "{acme.vendr: inhouse}")},
         THREAT_FILE,
         32,
-        "cases[1].answers.acme.vendr: unknown question 'acme.vendr' "
-        "(did you mean 'acme.vendor'?)",
+        "cases[1].answers.acme.vendr: unknown question 'acme.vendr' (did you mean 'acme.vendor'?)",
     ),
     # ---- ids and files
     "duplicate-threat-id-with-builtin": BrokenPack(
@@ -579,7 +573,8 @@ PACK_CASES = {
         "questions.yaml",
         13,
         "duplicate question id 'outputs.logged' (first in "
-        f"{BUILTIN / 'questions.yaml'}:{_builtin_line('questions.yaml', '  - id: outputs.logged')})"
+        f"{BUILTIN / 'questions.yaml'}:"
+        f"{_builtin_line('questions.yaml', '  - id: outputs.logged')})",
     ),
     "question-in-unknown-section": BrokenPack(
         {"questions.yaml": edit(QUESTIONS, "id: acme.vendor", "id: acmee.vendor")},
@@ -649,9 +644,7 @@ def test_broken_rule_pack(cli: Cli, tmp_path: Path, answers: Path, case: BrokenP
     assert_refused(cli("report", answers, "--rules", pack), path, case.line, case.message)
 
 
-def test_duplicate_threat_message_names_both_files(
-    cli: Cli, tmp_path: Path, answers: Path
-) -> None:
+def test_duplicate_threat_message_names_both_files(cli: Cli, tmp_path: Path, answers: Path) -> None:
     case = PACK_CASES["duplicate-threat-id-with-builtin"]
     pack = write_pack(tmp_path / "acme", case.files)
     line = assert_one_error_line(cli("report", answers, "--rules", pack))

@@ -39,9 +39,7 @@ def test_report_output_file(cli: Callable[..., Result], tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == [target]  # no temporary file left behind
 
 
-@pytest.mark.parametrize(
-    ("fail_on", "code"), [("critical", 1), ("high", 1), ("low", 1)]
-)
+@pytest.mark.parametrize(("fail_on", "code"), [("critical", 1), ("high", 1), ("low", 1)])
 def test_check_fails_at_or_above_level(cli: Callable[..., Result], fail_on: str, code: int) -> None:
     result = cli("check", CELEBRITY, "--fail-on", fail_on)
     assert result.code == code
@@ -77,21 +75,33 @@ def test_check_acceptance_live_and_expired(cli: Callable[..., Result], tmp_path:
     assert "input-enumeration (acceptance expired)" in result.out
 
 
-def test_implemented_measure_lowers_residual_risk(cli: Callable[..., Result], tmp_path: Path) -> None:
+def test_implemented_measure_lowers_residual_risk(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
     answers = yaml.safe_load(CELEBRITY.read_text())
     answers["measures"] = [
         {"threat": "input-enumeration", "measure": "hide-decision", "status": "implemented"},
-        {"threat": "input-enumeration", "measure": "remove-individual-rules", "status": "planned",
-         "owner": "Messaging", "due": "2027-01-31"},
+        {
+            "threat": "input-enumeration",
+            "measure": "remove-individual-rules",
+            "status": "planned",
+            "owner": "Messaging",
+            "due": "2027-01-31",
+        },
     ]
     data = json.loads(cli("report", _write(tmp_path / "m.yaml", answers), "-f", "json").out)
     threat = next(t for t in data["threats"] if t["id"] == "input-enumeration")
     assert (threat["risk"], threat["residual_likelihood"], threat["residual_risk"]) == (
-        "critical", "limited", "high",
+        "critical",
+        "limited",
+        "high",
     )
     assert threat["measures"][1] == {
-        "measure": "remove-individual-rules", "title": "Remove per-person exceptions from the model",
-        "status": "planned", "owner": "Messaging", "due": "2027-01-31",
+        "measure": "remove-individual-rules",
+        "title": "Remove per-person exceptions from the model",
+        "status": "planned",
+        "owner": "Messaging",
+        "due": "2027-01-31",
         "reduces": {"likelihood": 0, "severity": 1},
     }
 
@@ -102,7 +112,10 @@ def test_questions_formats(cli: Callable[..., Result]) -> None:
     assert len(ids) == 32
     assert ids[:2] == ["system.name", "system.purpose"]
     markdown = cli("questions").out
-    assert "`access.queries_per_day` · number · asked only when access.rate_limited is true" in markdown
+    assert (
+        "`access.queries_per_day` · number · asked only when access.rate_limited is true"
+        in markdown
+    )
 
 
 def test_rules_list_show_lint_test(cli: Callable[..., Result]) -> None:
@@ -139,7 +152,10 @@ def test_console_script_runs(tmp_path: Path) -> None:
     """The installed entry point, in a real process, from another folder."""
     proc = subprocess.run(
         ["threatmodel", "report", str(CELEBRITY), "--format", "json"],
-        capture_output=True, text=True, cwd=tmp_path, check=False,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["threats"][0]["id"] == "input-enumeration"
@@ -153,8 +169,12 @@ def test_json_report_imports_neither_jinja_nor_questionary() -> None:
         "print(sorted(m for m in ('jinja2', 'questionary', 'prompt_toolkit') if m in sys.modules))"
     )
     proc = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True,
-        env={**os.environ, "SOURCE_DATE_EPOCH": "0"}, cwd=ROOT,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={**os.environ, "SOURCE_DATE_EPOCH": "0"},
+        cwd=ROOT,
     )
     assert proc.stdout.strip().splitlines()[-1] == "[]"
 

@@ -602,14 +602,6 @@ def test_acceptance_appears_on_the_threat() -> None:
     assert threat(result, "input-enumeration").risk == "critical"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "finding: access.queries_per_day's worst case (1e9 a day, 'effectively no limit') is "
-        "1,157 times the pack's own no-limit rate (10/s = 864,000 a day), so answering "
-        "'rate-limited, limit unknown' scores higher than 'not rate-limited'"
-    ),
-)
 def test_unknown_limit_is_no_worse_than_no_limit() -> None:
     flat = {
         **CELEBRITY,

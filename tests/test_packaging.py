@@ -19,7 +19,8 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
     subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(out), str(ROOT)],
-        check=True, capture_output=True,
+        check=True,
+        capture_output=True,
     )
     (found,) = out.glob("threatmodel-*.whl")
     return found
@@ -29,7 +30,8 @@ def test_wheel_contains_rules_and_templates(wheel: Path) -> None:
     names = set(zipfile.ZipFile(wheel).namelist())
     rules = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "rules").rglob("*.yaml"))
     templates = sorted(p.relative_to(ROOT).as_posix() for p in (ROOT / "templates").rglob("*.j2"))
-    assert rules and templates
+    assert rules
+    assert templates
     for path in rules + templates:
         assert f"threatmodel/_data/{path}" in names, path
 
@@ -38,20 +40,45 @@ def test_installed_wheel_reports_without_the_checkout(wheel: Path, tmp_path: Pat
     """Installed from the wheel alone (deps from this environment), run far from the checkout."""
     target = tmp_path / "site"
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--target", str(target),
-         str(wheel)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--no-deps",
+            "--target",
+            str(target),
+            str(wheel),
+        ],
+        check=True,
+        capture_output=True,
     )
     env = {**os.environ, "PYTHONPATH": str(target), "SOURCE_DATE_EPOCH": "0"}
     proc = subprocess.run(
-        [sys.executable, "-m", "threatmodel", "report", str(EXAMPLES / "spam-by-country.yaml"),
-         "--format", "json"],
-        capture_output=True, text=True, cwd=tmp_path, env=env, check=False,
+        [
+            sys.executable,
+            "-m",
+            "threatmodel",
+            "report",
+            str(EXAMPLES / "spam-by-country.yaml"),
+            "--format",
+            "json",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr
     code = "import threatmodel.resources as r; print(r.data_dir('rules'))"
     where = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, env=env,
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env=env,
         check=True,
     ).stdout.strip()
     assert where == str(target / "threatmodel" / "_data" / "rules")

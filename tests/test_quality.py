@@ -18,6 +18,9 @@ def test_mypy_strict() -> None:
 def test_ruff() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "ruff", "check", "threatmodel", "tests", "bench"],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -9,7 +9,6 @@ import subprocess
 from pathlib import Path
 
 import pexpect
-import pytest
 
 from tests.conftest import EXAMPLES
 from tests.interview_keys import ENTER, interview_keys
@@ -17,8 +16,7 @@ from threatmodel.answers import load_answers
 from threatmodel.pack import load_packs
 
 PACK = load_packs()
-EXE = shutil.which("threatmodel")
-pytestmark = pytest.mark.skipif(EXE is None, reason="console script not installed")  # pip -e . installs it
+EXE = shutil.which("threatmodel") or "threatmodel (not installed: run `pip install -e .[test]`)"
 
 
 def _spawn(*args: str, cwd: Path) -> pexpect.spawn:
@@ -48,8 +46,11 @@ def test_full_interview_in_a_terminal(tmp_path: Path) -> None:
     child.close()
     assert child.exitstatus == 0
     report = subprocess.run(
-        [EXE, "report", "answers.yaml", "--format", "json"], cwd=tmp_path, capture_output=True,
-        text=True, check=True,
+        [EXE, "report", "answers.yaml", "--format", "json"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     threats = {t["id"]: t["risk"] for t in json.loads(report.stdout)["threats"]}
     assert threats == {"input-enumeration": "critical", "membership-inference": "low"}
@@ -82,7 +83,11 @@ def test_ctrl_c_then_resume(tmp_path: Path) -> None:
 
 def test_piped_stdin_is_refused(tmp_path: Path) -> None:
     proc = subprocess.run(
-        [EXE, "assess", "a.yaml"], input="yes\n", cwd=tmp_path, capture_output=True, text=True,
+        [EXE, "assess", "a.yaml"],
+        input="yes\n",
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
         check=False,
     )
     assert proc.returncode == 2

@@ -421,8 +421,9 @@ _scalars = (
 )
 _json_like = st.recursive(
     _scalars,
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(), children, max_size=4)
+    ),
     max_leaves=25,  # keeps nesting far below MAX_DEPTH
 )
 
