@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import subprocess
 from pathlib import Path
 
@@ -79,6 +80,17 @@ def test_ctrl_c_then_resume(tmp_path: Path) -> None:
     child.expect(pexpect.EOF)
     child.close()
     assert child.exitstatus == 0
+
+
+def test_killed_process_leaves_the_last_complete_file(tmp_path: Path) -> None:
+    plan = interview_keys(PACK, load_answers(EXAMPLES / "spam-by-country.yaml", PACK).given)
+    child = _spawn("assess", "a.yaml", cwd=tmp_path)
+    _answer(child, plan[:6])
+    child.expect_exact(PACK.questions[plan[6][0]].text)
+    child.kill(signal.SIGKILL)
+    child.close()
+    assert list(load_answers(tmp_path / "a.yaml", PACK).given) == [q for q, _ in plan[:6]]
+    assert [p.name for p in tmp_path.iterdir()] == ["a.yaml"]  # no temporary file left
 
 
 def test_piped_stdin_is_refused(tmp_path: Path) -> None:

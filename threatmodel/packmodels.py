@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from threatmodel.conditions import Condition
 from threatmodel.model import Model
@@ -35,8 +35,18 @@ class Section(Model):
 class Choice(Model):
     """One allowed value of a `choice` or `multi` question."""
 
-    value: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The value stored in answers.")
+    value: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="The value stored in answers (`unknown` is reserved for every question).",
+    )
     label: str = Field(description="What a person sees when choosing it.")
+
+    @field_validator("value")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == "unknown":
+            raise ValueError("'unknown' is reserved: every question accepts it already")
+        return value
 
 
 class Question(Model):

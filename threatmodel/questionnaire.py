@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from threatmodel.conditions import Condition, Leaf, Not, leaves
+from threatmodel.conditions import Condition, Leaf, Not
 from threatmodel.pack import Pack
 from threatmodel.values import show
 
@@ -53,6 +53,3 @@ def describe(cond: Condition) -> str:
     parts = [describe(c) for c in (cond.all if hasattr(cond, "all") else cond.any)]
     joiner = " and " if hasattr(cond, "all") else " or "
     return "(" + joiner.join(parts) + ")" if len(parts) > 1 else parts[0]
-
-
-__all__ = ["describe", "leaves", "questions_json", "questions_markdown"]
