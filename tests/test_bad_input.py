@@ -339,9 +339,9 @@ def test_strict_names_the_missing_question(cli: Cli, tmp_path: Path) -> None:
     path.write_text(text.replace(purpose, ""), encoding="utf-8")
     assert cli("report", path).code == 0  # without --strict the worst case is assumed
     line = assert_one_error_line(cli("report", path, "--strict"))
-    assert line == f"threatmodel: {path}: missing answer to 'system.purpose' (--strict)"
+    assert line == f"threatmodel: {path}: missing answer to 'system.purpose' and 3 more (--strict)"
     line = assert_one_error_line(cli("check", path, "--strict"))
-    assert line == f"threatmodel: {path}: missing answer to 'system.purpose' (--strict)"
+    assert line == f"threatmodel: {path}: missing answer to 'system.purpose' and 3 more (--strict)"
 
 
 def test_strict_counts_the_other_missing_answers(cli: Cli, tmp_path: Path) -> None:

@@ -13,8 +13,44 @@ import pytest
 import yaml
 
 from tests.conftest import EXAMPLES, ROOT, Result
+from threatmodel.pack import load_packs
 
 CELEBRITY = EXAMPLES / "spam-celebrity.yaml"
+PACK_QUESTIONS = load_packs().questions
+CONTRACT_QUESTIONS = [  # CONTRACT.md section 3: these ids must never disappear
+    "system.name",
+    "system.purpose",
+    "system.owner",
+    "access.exposure",
+    "access.rate_limited",
+    "access.queries_per_day",
+    "access.cheap_identities",
+    "access.probing_monitored",
+    "access.model_distributed",
+    "inputs.kinds",
+    "inputs.caller_controls",
+    "inputs.third_party",
+    "inputs.space_size",
+    "outputs.exposed",
+    "outputs.visible_to_submitter",
+    "outputs.reveals",
+    "outputs.individual_rules",
+    "outputs.logged",
+    "training.personal_data",
+    "training.special_category",
+    "training.membership_sensitive",
+    "training.records",
+    "training.generalisation_gap",
+    "training.differential_privacy",
+    "population.groups",
+    "population.size",
+    "population.hostile_jurisdiction",
+    "population.jurisdictions",
+    "population.can_opt_out",
+    "adversary.actors",
+    "adversary.motivation",
+    "adversary.auxiliary_data",
+]
 
 
 def _write(path: Path, data: object) -> Path:
@@ -109,7 +145,8 @@ def test_implemented_measure_lowers_residual_risk(
 def test_questions_formats(cli: Callable[..., Result]) -> None:
     data = json.loads(cli("questions", "--format", "json").out)
     ids = [q["id"] for q in data["questions"]]
-    assert len(ids) == 32
+    assert len(ids) == len(PACK_QUESTIONS)
+    assert set(CONTRACT_QUESTIONS) <= set(ids)
     assert ids[:2] == ["system.name", "system.purpose"]
     markdown = cli("questions").out
     assert (

@@ -100,6 +100,38 @@ class AnswerOut(Model):
     source: Literal["given", "unknown", "missing"] = Field(description="Given, or assumed.")
 
 
+class CriterionOut(Model):
+    """A WP248 criterion, met or not, with its reason."""
+
+    id: str = Field(description="Criterion id.")
+    title: str = Field(description="The criterion.")
+    met: bool = Field(description="Whether it is met.")
+    reason: str = Field(description="Why, for this system.")
+    facts: tuple[Fact, ...] = Field(description="The answers that decided it.")
+    assumed: bool = Field(description="Met only because of a worst-case assumption.")
+
+
+class FlagOut(Model):
+    """An AI Act flag raised for this system."""
+
+    id: str = Field(description="Flag id.")
+    title: str = Field(description="Title with the article or annex point.")
+    kind: str = Field(description="prohibited or high_risk.")
+    text: str = Field(description="What it means and what to do.")
+    facts: tuple[Fact, ...] = Field(description="The answers that raised it.")
+    assumed: bool = Field(description="True when it rests on a worst-case assumption.")
+
+
+class Screening(Model):
+    """WP248 screening and AI Act flags."""
+
+    criteria: tuple[CriterionOut, ...] = Field(description="The WP248 criteria.")
+    criteria_met: int = Field(description="How many criteria are met.")
+    threshold: int = Field(description="Criteria met from which a DPIA is likely required.")
+    dpia_likely_required: bool = Field(description="criteria_met >= threshold.")
+    ai_act: tuple[FlagOut, ...] = Field(description="AI Act flags raised.")
+
+
 class PackRef(Model):
     """A rule pack used, for provenance."""
 
@@ -127,4 +159,5 @@ class Assessment(Model):
     assumptions: tuple[Assumption, ...] = Field(description="Worst-case assumptions made.")
     ignored: tuple[Ignored, ...] = Field(description="Answers ignored (question hidden).")
     answers: tuple[AnswerOut, ...] = Field(description="Every answer as counted.")
+    screening: Screening | None = Field(None, description="WP248 screening and AI Act flags.")
     parameters: dict[str, Any] = Field(description="Estimate parameters in force.")

@@ -72,22 +72,30 @@ class Not(Model):
     not_: Condition = Field(alias="not", description="The condition that must not hold.")
 
 
+class Ref(Model):
+    """A named condition of the pack (`conditions.yaml`), e.g. `{ref: personal_data}`."""
+
+    ref: str = Field(description="The name of a condition defined in a pack's conditions.yaml.")
+
+
+_KINDS: dict[type, str] = {All: "<all>", AnyOf: "<any>", Not: "<not>", Leaf: "<leaf>", Ref: "<ref>"}
+
+
 def _kind(data: Any) -> str | None:
     if isinstance(data, dict):
-        for key in ("all", "any", "not"):
+        for key in ("all", "any", "not", "ref"):
             if key in data:
                 return f"<{key}>"
         return "<leaf>"
-    if isinstance(data, All | AnyOf | Not | Leaf):
-        return {All: "<all>", AnyOf: "<any>", Not: "<not>", Leaf: "<leaf>"}[type(data)]
-    return None
+    return _KINDS.get(type(data))
 
 
 Condition = Annotated[
     Annotated[All, Tag("<all>")]
     | Annotated[AnyOf, Tag("<any>")]
     | Annotated[Not, Tag("<not>")]
-    | Annotated[Leaf, Tag("<leaf>")],
+    | Annotated[Leaf, Tag("<leaf>")]
+    | Annotated[Ref, Tag("<ref>")],
     Discriminator(_kind),
 ]
 All.model_rebuild()
@@ -101,6 +109,8 @@ def leaves(
     """Every leaf of the tree with its location below the condition."""
     if isinstance(cond, Leaf):
         yield cond, loc
+    elif isinstance(cond, Ref):  # pragma: no cover - the loader inlines every reference
+        raise TypeError(f"condition reference '{cond.ref}' was not inlined")
     elif isinstance(cond, All):
         for i, sub in enumerate(cond.all):
             yield from leaves(sub, (*loc, "all", i))
@@ -109,6 +119,33 @@ def leaves(
             yield from leaves(sub, (*loc, "any", i))
     else:
         yield from leaves(cond.not_, (*loc, "not"))
+
+
+def refs(
+    cond: Condition, loc: tuple[str | int, ...] = ()
+) -> Iterator[tuple[Ref, tuple[str | int, ...]]]:
+    """Every reference to a named condition, with its location."""
+    if isinstance(cond, Ref):
+        yield cond, loc
+    elif isinstance(cond, All | AnyOf):
+        key = "all" if isinstance(cond, All) else "any"
+        for i, sub in enumerate(cond.all if isinstance(cond, All) else cond.any):
+            yield from refs(sub, (*loc, key, i))
+    elif isinstance(cond, Not):
+        yield from refs(cond.not_, (*loc, "not"))
+
+
+def inline(cond: Condition, named: Mapping[str, Condition]) -> Condition:
+    """The condition with every reference replaced by its (already inlined) definition."""
+    if isinstance(cond, Ref):
+        return named[cond.ref]
+    if isinstance(cond, All):
+        return All(all=[inline(c, named) for c in cond.all])
+    if isinstance(cond, AnyOf):
+        return AnyOf(any=[inline(c, named) for c in cond.any])
+    if isinstance(cond, Not):
+        return Not(not_=inline(cond.not_, named))
+    return cond
 
 
 def allowed_operators(qtype: str) -> set[str]:
@@ -128,6 +165,8 @@ def explain(cond: Condition, values: Mapping[str, Any]) -> tuple[bool, list[str]
     if isinstance(cond, Not):
         held, why = explain(cond.not_, values)
         return not held, why
+    if isinstance(cond, Ref):  # pragma: no cover - the loader inlines every reference
+        raise TypeError(f"condition reference '{cond.ref}' was not inlined")
     results = [explain(sub, values) for sub in (cond.all if isinstance(cond, All) else cond.any)]
     want_all = isinstance(cond, All)
     held = all(r[0] for r in results) if want_all else any(r[0] for r in results)

@@ -19,6 +19,7 @@ from threatmodel.assessment import (
 from threatmodel.conditions import evaluate, leaves
 from threatmodel.pack import Pack
 from threatmodel.scoring import score_threat
+from threatmodel.screening import screen
 from threatmodel.values import UNKNOWN, show
 
 
@@ -106,6 +107,7 @@ def assess(pack: Pack, answers: Answers, generated_at: dt.datetime) -> Assessmen
         assumptions=tuple(resolved.assumptions),
         ignored=tuple(resolved.ignored),
         answers=_answers_out(pack, answers.given, resolved),
+        screening=screen(pack.screening, resolved) if pack.screening else None,
         parameters={"enumeration": scale.enumeration.model_dump()},
     )
 

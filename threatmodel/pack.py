@@ -8,10 +8,19 @@ from pathlib import Path
 from typing import Any
 
 from threatmodel import __version__
-from threatmodel.conditions import Condition, Leaf, allowed_operators, leaves
+from threatmodel.conditions import Condition, Leaf, allowed_operators, inline, leaves, refs
 from threatmodel.errors import InputError, did_you_mean
 from threatmodel.model import format_loc, parse_model
-from threatmodel.packmodels import Manifest, Question, QuestionsFile, Scoring, Section, Threat
+from threatmodel.packmodels import (
+    ConditionsFile,
+    Manifest,
+    Question,
+    QuestionsFile,
+    Scoring,
+    ScreeningFile,
+    Section,
+    Threat,
+)
 from threatmodel.resources import data_dir
 from threatmodel.values import UNKNOWN, coerce
 from threatmodel.versions import satisfies
@@ -36,7 +45,9 @@ class Pack:
     sections: dict[str, Section] = field(default_factory=dict)
     questions: dict[str, Question] = field(default_factory=dict)
     threats: dict[str, Threat] = field(default_factory=dict)
+    conditions: dict[str, Condition] = field(default_factory=dict)
     scoring: Scoring | None = None
+    screening: ScreeningFile | None = None
     baseline: dict[str, Any] = field(default_factory=dict)
     origin: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
 
@@ -58,16 +69,27 @@ def load_packs(extra: list[Path] | tuple[Path, ...] = ()) -> Pack:
     pack = Pack()
     # Threats are checked once every pack is in, since a threat may use a later pack's questions.
     pending: list[tuple[Document, Threat]] = []
+    named: list[tuple[Document, str]] = []
+    screenings: list[tuple[Document, ScreeningFile]] = []
     for folder in (builtin_rules(), *extra):
-        pending += _add_pack(pack, Path(folder))
+        pending += _add_pack(pack, Path(folder), named, screenings)
     if pack.scoring is None:
         raise InputError(None, "no pack declares scoring.yaml")
+    for doc, name in named:
+        _check_condition(doc, ("conditions", name), pack.conditions[name], pack.questions)
     for doc, threat in pending:
-        _check_threat(pack, doc, threat)
+        pack.threats[threat.id] = _check_threat(pack, doc, threat)
+    if screenings:  # the last pack that declares a screening replaces the ones before it
+        pack.screening = _check_screening(pack, *screenings[-1])
     return pack
 
 
-def _add_pack(pack: Pack, folder: Path) -> list[tuple[Document, Threat]]:
+def _add_pack(
+    pack: Pack,
+    folder: Path,
+    named: list[tuple[Document, str]],
+    pending_screening: list[tuple[Document, ScreeningFile]],
+) -> list[tuple[Document, Threat]]:
     if not folder.is_dir():
         raise InputError(folder, "rule pack folder not found")
     manifest_doc = load_yaml(folder / "pack.yaml")
@@ -83,11 +105,16 @@ def _add_pack(pack: Pack, folder: Path) -> list[tuple[Document, Threat]]:
         )
     files = _pack_files(folder)
     pack.packs.append(PackInfo(manifest.name, manifest.version, _digest(folder, files), folder))
+    if (folder / "conditions.yaml").exists():
+        named += _add_conditions(pack, load_yaml(folder / "conditions.yaml"))
     if (folder / "questions.yaml").exists():
         _add_questions(pack, load_yaml(folder / "questions.yaml"))
     if (folder / "scoring.yaml").exists():
         doc = load_yaml(folder / "scoring.yaml")
         pack.scoring = parse_model(Scoring, doc, doc.data)
+    if (folder / "screening.yaml").exists():
+        doc = load_yaml(folder / "screening.yaml")
+        pending_screening.append((doc, parse_model(ScreeningFile, doc, doc.data)))
     if (folder / "baseline.yaml").exists():
         pack.baseline = _baseline(load_yaml(folder / "baseline.yaml"))
     return [
@@ -126,11 +153,40 @@ def _add_questions(pack: Pack, doc: Document) -> None:
             hint = did_you_mean(question.section, pack.sections)
             raise doc.error((*loc, "id"), f"unknown section '{question.section}'{hint}")
         _check_worst_case(doc, loc, question)
-        if question.when is not None:
-            # A branch may only look back: answers are asked and resolved in order.
-            _check_condition(doc, (*loc, "when"), question.when, pack.questions)
-        pack.questions[question.id] = question
+        pack.questions[question.id] = _inline_branch(pack, doc, loc, question)
         pack.origin[question.id] = (doc.path, doc.line_of((*loc, "id")))
+
+
+def _inline_branch(pack: Pack, doc: Document, loc: Loc, question: Question) -> Question:
+    if question.when is None:
+        return question
+    when = _inline(doc, (*loc, "when"), question.when, pack.conditions)
+    # A branch may only look back: answers are asked and resolved in order.
+    _check_condition(doc, (*loc, "when"), when, pack.questions)
+    return question.model_copy(update={"when": when})
+
+
+def _add_conditions(pack: Pack, doc: Document) -> list[tuple[Document, str]]:
+    """Named conditions, each usable as `{ref: name}` after its definition (so no cycles)."""
+    parsed = parse_model(ConditionsFile, doc, doc.data)
+    added = []
+    for name, cond in parsed.conditions.items():
+        if name in pack.conditions:
+            raise doc.error(("conditions", name), f"duplicate condition name '{name}'")
+        pack.conditions[name] = _inline(doc, ("conditions", name), cond, pack.conditions)
+        added.append((doc, name))
+    return added
+
+
+def _inline(doc: Document, at: Loc, cond: Condition, named: dict[str, Condition]) -> Condition:
+    for ref, sub in refs(cond):
+        if ref.ref not in named:
+            loc = (*at, *sub, "ref")
+            hint = did_you_mean(ref.ref, named)
+            raise doc.error(
+                loc, f"{format_loc(loc)}: unknown condition '{ref.ref}'{hint} (define it first)"
+            )
+    return inline(cond, named)
 
 
 def _check_worst_case(doc: Document, loc: Loc, question: Question) -> None:
@@ -172,24 +228,48 @@ def _baseline(doc: Document) -> dict[str, Any]:
     }
 
 
-def _check_threat(pack: Pack, doc: Document, threat: Threat) -> None:
+def _check_threat(pack: Pack, doc: Document, threat: Threat) -> Threat:
+    """Check every reference of a threat; return it with named conditions inlined."""
     scale = pack.scale
-    _check_condition(doc, ("applies_when",), threat.applies_when, pack.questions)
+    applies = _inline(doc, ("applies_when",), threat.applies_when, pack.conditions)
+    _check_condition(doc, ("applies_when",), applies, pack.questions)
+    factors = {}
     for name, levels in (("likelihood", scale.likelihood), ("severity", scale.severity)):
         factor = getattr(threat, name)
         _check_level(doc, (name, "base"), factor.base, levels)
+        modifiers = []
         for i, mod in enumerate(factor.modifiers):
             loc: Loc = (name, "modifiers", i)
-            _check_condition(doc, (*loc, "when"), mod.when, pack.questions)
+            when = _inline(doc, (*loc, "when"), mod.when, pack.conditions)
+            _check_condition(doc, (*loc, "when"), when, pack.questions)
+            modifiers.append(mod.model_copy(update={"when": when}))
             for key in ("at_least", "at_most"):
                 if getattr(mod, key) is not None:
                     _check_level(doc, (*loc, key), getattr(mod, key), levels)
+        factors[name] = factor.model_copy(update={"modifiers": tuple(modifiers)})
     if threat.severity.from_estimate:
         raise doc.error(("severity", "from_estimate"), "from_estimate applies to likelihood only")
     if threat.likelihood.from_estimate and threat.estimate is None:
         raise doc.error(("likelihood", "from_estimate"), "from_estimate needs `estimate:` set")
     for i, case in enumerate(threat.cases):
         _check_case(pack, doc, ("cases", i), case.answers, (case.min_risk, case.max_risk))
+    return threat.model_copy(update={"applies_when": applies, **factors})
+
+
+def _check_screening(pack: Pack, doc: Document, spec: ScreeningFile) -> ScreeningFile:
+    """Check and inline every condition of the screening."""
+    criteria = []
+    for i, criterion in enumerate(spec.wp248.criteria):
+        when = _inline(doc, ("wp248", "criteria", i, "when"), criterion.when, pack.conditions)
+        _check_condition(doc, ("wp248", "criteria", i, "when"), when, pack.questions)
+        criteria.append(criterion.model_copy(update={"when": when}))
+    flags = []
+    for i, flag in enumerate(spec.ai_act):
+        when = _inline(doc, ("ai_act", i, "when"), flag.when, pack.conditions)
+        _check_condition(doc, ("ai_act", i, "when"), when, pack.questions)
+        flags.append(flag.model_copy(update={"when": when}))
+    wp248 = spec.wp248.model_copy(update={"criteria": tuple(criteria)})
+    return spec.model_copy(update={"wp248": wp248, "ai_act": tuple(flags)})
 
 
 def _check_case(

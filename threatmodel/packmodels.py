@@ -98,6 +98,14 @@ class QuestionsFile(Model):
     questions: tuple[Question, ...] = Field((), description="Questions, in the order asked.")
 
 
+class ConditionsFile(Model):
+    """`conditions.yaml`: named conditions that threats and branches use as `{ref: name}`."""
+
+    conditions: dict[str, Condition] = Field(
+        default_factory=dict, description="Name -> condition; a condition may use earlier names."
+    )
+
+
 class Modifier(Model):
     """Moves a likelihood or severity when its condition holds, with the reason shown."""
 
@@ -184,6 +192,42 @@ class Threat(Model):
         default_factory=dict, description="Cross-references: atlas, owasp_ml, linddun, gdpr, …"
     )
     cases: tuple[Case, ...] = Field((), description="Must-apply and must-not-apply cases.")
+
+
+class Criterion(Model):
+    """One WP248 screening criterion."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable id.")
+    title: str = Field(description="The criterion, as WP248 names it.")
+    when: Condition = Field(description="The criterion is met when this holds.")
+    met: str = Field(description="What meeting it means for this system.")
+    not_met: str = Field(description="Why it is not met, when it is not.")
+
+
+class WP248(Model):
+    """The Article 29 Working Party's nine criteria for when a DPIA is likely required."""
+
+    threshold: int = Field(
+        2, ge=1, description="Criteria met from which a DPIA is likely required."
+    )
+    criteria: tuple[Criterion, ...] = Field(description="The criteria, in WP248's order.")
+
+
+class Flag(Model):
+    """An EU AI Act flag: a prohibition or high-risk area that may apply."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable id.")
+    title: str = Field(description="Short title with the article or annex point.")
+    kind: Literal["prohibited", "high_risk"] = Field(description="What the flag means.")
+    when: Condition = Field(description="The flag is raised when this holds.")
+    text: str = Field(description="What it means and what to do, for a DPO.")
+
+
+class ScreeningFile(Model):
+    """`screening.yaml`: the WP248 screening and the AI Act flags."""
+
+    wp248: WP248 = Field(description="The WP248 screening.")
+    ai_act: tuple[Flag, ...] = Field((), description="AI Act flags.")
 
 
 class EnumerationParameters(Model):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from threatmodel.conditions import Condition, Leaf, Not
+from threatmodel.conditions import All, Condition, Leaf, Not, Ref
 from threatmodel.pack import Pack
 from threatmodel.values import show
 
@@ -50,6 +50,8 @@ def describe(cond: Condition) -> str:
         return f"{cond.q} {op.replace('_', ' ')} {show(operand)}"
     if isinstance(cond, Not):
         return f"not ({describe(cond.not_)})"
-    parts = [describe(c) for c in (cond.all if hasattr(cond, "all") else cond.any)]
-    joiner = " and " if hasattr(cond, "all") else " or "
+    if isinstance(cond, Ref):
+        return cond.ref.replace("_", " ")
+    parts = [describe(c) for c in (cond.all if isinstance(cond, All) else cond.any)]
+    joiner = " and " if isinstance(cond, All) else " or "
     return "(" + joiner.join(parts) + ")" if len(parts) > 1 else parts[0]

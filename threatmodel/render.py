@@ -68,7 +68,9 @@ def _render_template(name: str, context: dict[str, Any], template_dir: Path | No
         raise InputError(
             exc.filename or name, f"template error: {exc.message}", exc.lineno
         ) from None
-    except jinja2.TemplateError as exc:
+    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+        # A template, built-in or the organisation's own, failed while rendering: name it and
+        # its line; never a traceback.
         raise InputError(name, f"template error: {exc}", _template_line(exc)) from None
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from threatmodel import enumeration
-from threatmodel.assessment import Fact, MeasureOut, MitigationOut, ScoreStep, ThreatOut
+from threatmodel.assessment import MeasureOut, MitigationOut, ScoreStep, ThreatOut
 from threatmodel.conditions import explain
 from threatmodel.packmodels import Factor, Modifier, Reduction, Scoring, Threat
+from threatmodel.screening import facts_for
 from threatmodel.values import show
 
 if TYPE_CHECKING:  # engine imports us; we only need its type
@@ -35,11 +36,7 @@ def score_threat(
     done = [m for m in measures if m.status == "implemented"]
     residual_l = _lower(scale.likelihood, likelihood, sum(m.reduces["likelihood"] for m in done))
     residual_s = _lower(scale.severity, severity, sum(m.reduces["severity"] for m in done))
-    facts = [
-        Fact(question=q, value=show(resolved.values[q]), assumed=q in resolved.assumed)
-        for q in dict.fromkeys(deciding)
-        if q in resolved.values
-    ]
+    facts = facts_for(deciding, resolved)
     because = [f"{f.question} = {f.value}" + (" (assumed)" if f.assumed else "") for f in facts]
     because += [f"{s.aspect} {s.after}: {s.reason}" for s in steps]
     return ThreatOut(

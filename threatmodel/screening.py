@@ -1,0 +1,70 @@
+"""Screening: the WP248 criteria for a DPIA and the EU AI Act flags, from the pack's
+screening.yaml. Like the engine, a pure function of the pack and the resolved answers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from threatmodel.assessment import CriterionOut, Fact, FlagOut, Screening
+from threatmodel.conditions import Condition, evaluate, explain
+from threatmodel.packmodels import ScreeningFile
+from threatmodel.values import show
+
+if TYPE_CHECKING:  # engine imports us; we only need its type
+    from threatmodel.engine import Resolved
+
+
+def screen(spec: ScreeningFile, resolved: Resolved) -> Screening:
+    """Which WP248 criteria are met and which AI Act flags are raised, with the answers why."""
+    # A decision rests on an assumption when the given answers alone would not reach it.
+    known = {q: v for q, v in resolved.values.items() if q not in resolved.assumed}
+    criteria = []
+    for criterion in spec.wp248.criteria:
+        met, facts = _decide(criterion.when, resolved)
+        reason = criterion.met if met else criterion.not_met
+        criteria.append(
+            CriterionOut(
+                id=criterion.id,
+                title=criterion.title,
+                met=met,
+                reason=reason.strip(),
+                facts=facts,
+                assumed=met and not evaluate(criterion.when, known),
+            )
+        )
+    flags = []
+    for flag in spec.ai_act:
+        raised, facts = _decide(flag.when, resolved)
+        if raised:
+            flags.append(
+                FlagOut(
+                    id=flag.id,
+                    title=flag.title,
+                    kind=flag.kind,
+                    text=flag.text.strip(),
+                    facts=facts,
+                    assumed=not evaluate(flag.when, known),
+                )
+            )
+    met_count = sum(c.met for c in criteria)
+    return Screening(
+        criteria=tuple(criteria),
+        criteria_met=met_count,
+        threshold=spec.wp248.threshold,
+        dpia_likely_required=met_count >= spec.wp248.threshold,
+        ai_act=tuple(flags),
+    )
+
+
+def _decide(cond: Condition, resolved: Resolved) -> tuple[bool, tuple[Fact, ...]]:
+    held, deciding = explain(cond, resolved.values)
+    return held, facts_for(deciding, resolved)
+
+
+def facts_for(questions: list[str], resolved: Resolved) -> tuple[Fact, ...]:
+    """The answers behind a decision, once each, marking worst-case assumptions."""
+    return tuple(
+        Fact(question=q, value=show(resolved.values[q]), assumed=q in resolved.assumed)
+        for q in dict.fromkeys(questions)
+        if q in resolved.values
+    )
