@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from threatmodel.engine import resolve
 from threatmodel.pack import Pack
 from threatmodel.packmodels import Question
+from threatmodel.resolve import resolve
 from threatmodel.values import UNKNOWN
 
 DOWN, ENTER, SPACE = "\x1b[B", "\r", " "

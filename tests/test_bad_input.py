@@ -222,8 +222,7 @@ ANSWERS_CASES = {
         "  - threat: location-disclosure\n    measure: uniform-responses\n    status: planned\n",
         4,
         "measures[0].measure: 'uniform-responses' is not a mitigation of 'location-disclosure' "
-        "(did you mean 'uniform-response'?); for a measure of your own, describe it in words "
-        "and give `reduces:`",
+        "(did you mean 'uniform-response'?); for a measure of your own, give `reduces:`",
     ),
     "measure-bad-status": Broken(
         "threatmodel: 1\nmeasures:\n"

@@ -12,8 +12,9 @@ import pytest
 from threatmodel import enumeration
 from threatmodel.answers import Answers, AnswersFile, answers_from_mapping
 from threatmodel.assessment import Assessment, ThreatOut
-from threatmodel.engine import assess, resolve
+from threatmodel.engine import assess
 from threatmodel.pack import Pack, load_packs
+from threatmodel.resolve import resolve
 
 PACK: Pack = load_packs()
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)
@@ -75,7 +76,7 @@ def test_hidden_answer_is_ignored_and_listed() -> None:
     ignored = resolved.ignored[0]
     assert ignored.value == "5,000"
     assert ignored.reason == (
-        "asked only when its condition holds; here access.rate_limited = false"
+        "asked only when access.rate_limited is true; here access.rate_limited = false"
     )
     result = run(flat)
     assert [(i.question, i.value) for i in result.ignored] == [("access.queries_per_day", "5,000")]
@@ -174,23 +175,21 @@ def test_missing_answer_becomes_worst_case() -> None:
     ]
 
 
-def test_missing_text_is_recorded_missing_but_not_assumed() -> None:
+def test_missing_text_is_recorded_as_not_stated() -> None:
     flat = {k: v for k, v in PACK.baseline.items() if k != "system.owner"}
     resolved = resolve(PACK, answers_from_mapping(PACK, flat))
     assert resolved.missing == ["system.owner"]
-    assert "system.owner" not in resolved.values
-    assert resolved.assumptions == []
+    assert "system.owner" not in resolved.values  # text has no worst case to assume
+    assert [(a.question, a.answer, a.assumed) for a in resolved.assumptions] == [
+        ("system.owner", "missing", "not stated")
+    ]
 
 
 def test_every_question_missing_assumes_each_worst_case() -> None:
     # rate_limited is assumed false (its worst case), which hides queries_per_day; the training
     # follow-ups are asked because personal_data is assumed true.
     result = run({})
-    expected = [
-        (qid, "missing")
-        for qid, q in PACK.questions.items()
-        if q.type != "text" and qid != "access.queries_per_day"
-    ]
+    expected = [(qid, "missing") for qid in PACK.questions if qid != "access.queries_per_day"]
     assert [(a.question, a.answer) for a in result.assumptions] == expected
     resolved = resolve(PACK, {})
     assert "access.queries_per_day" not in resolved.values

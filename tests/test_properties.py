@@ -61,7 +61,11 @@ def answer(question: Question) -> st.SearchStrategy[Any]:
     if question.type == "choice":
         return st.sampled_from(question.choice_values)
     if question.type == "multi":
-        return st.lists(st.sampled_from(question.choice_values), min_size=1, unique=True)
+        # An exclusive value (`nothing_sensitive`) stands alone; the others combine freely.
+        alone = [c.value for c in question.choices if c.exclusive]
+        others = [c.value for c in question.choices if not c.exclusive]
+        combined = st.lists(st.sampled_from(others), min_size=1, unique=True)
+        return st.one_of(combined, *[st.just([v]) for v in alone])
     if question.type == "number":
         low = question.minimum if question.minimum is not None else 0.0
         high = question.maximum if question.maximum is not None else NO_MAXIMUM

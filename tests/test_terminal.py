@@ -54,7 +54,8 @@ def test_full_interview_in_a_terminal(tmp_path: Path) -> None:
         check=True,
     )
     threats = {t["id"]: t["risk"] for t in json.loads(report.stdout)["threats"]}
-    assert threats == {"input-enumeration": "critical", "membership-inference": "low"}
+    assert threats["input-enumeration"] == "critical"
+    assert threats["membership-inference"] == "low"
     assert (tmp_path / "answers.md").exists()
 
 

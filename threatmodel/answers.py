@@ -126,8 +126,12 @@ def _given(doc: Document, parsed: AnswersFile, pack: Pack) -> dict[str, Any]:
             if qid not in pack.questions:
                 hint = did_you_mean(qid, pack.questions)
                 raise doc.error(loc, f"unknown question '{qid}'{hint}")
+            question = pack.questions[qid]
+            typed = value
+            if question.type == "text" and loc in doc.sources:
+                typed = doc.sources[loc]  # `name: NO` is Norway, not false; `0755` stays 0755
             try:
-                given[qid] = coerce(pack.questions[qid], value)
+                given[qid] = coerce(question, typed)
             except ValueError as exc:
                 raise doc.error(loc, f"{qid}: {exc}") from None
     return given
@@ -143,16 +147,38 @@ def _check_decisions(doc: Document, parsed: AnswersFile, pack: Pack) -> None:
                 (kind, i, "threat"), f"{kind}[{i}].threat: unknown threat '{threat}'{hint}"
             )
     for i, measure in enumerate(parsed.measures):
-        known = [m.id for m in pack.threats[measure.threat].mitigations]
-        is_id = " " not in measure.measure
-        if is_id and measure.measure not in known and measure.reduces is None:
-            hint = did_you_mean(measure.measure, known)
+        _check_measure(doc, i, measure, pack)
+    seen: dict[str, int] = {}
+    for i, acceptance in enumerate(parsed.acceptances):
+        if acceptance.threat in seen:
+            first = doc.line_of(("acceptances", seen[acceptance.threat]))
             raise doc.error(
-                ("measures", i, "measure"),
-                f"measures[{i}].measure: '{measure.measure}' is not a mitigation of "
-                f"'{measure.threat}'{hint}; for a measure of your own, describe it in words "
-                "and give `reduces:`",
+                ("acceptances", i, "threat"),
+                f"acceptances[{i}]: '{acceptance.threat}' is already accepted (line {first}); "
+                "keep one acceptance per threat",
             )
+        seen[acceptance.threat] = i
+
+
+def _check_measure(doc: Document, i: int, measure: Measure, pack: Pack) -> None:
+    """A pack mitigation has its declared effect; a measure of one's own must state its effect."""
+    known = [m.id for m in pack.threats[measure.threat].mitigations]
+    loc = ("measures", i, "measure")
+    if measure.measure in known:
+        if measure.reduces is not None:
+            raise doc.error(
+                ("measures", i, "reduces"),
+                f"measures[{i}]: '{measure.measure}' is a mitigation of the pack with a declared "
+                "effect; remove `reduces:` (or describe a measure of your own in words)",
+            )
+        return
+    if measure.reduces is None:
+        hint = did_you_mean(measure.measure, known)
+        raise doc.error(
+            loc,
+            f"measures[{i}].measure: '{measure.measure}' is not a mitigation of "
+            f"'{measure.threat}'{hint}; for a measure of your own, give `reduces:`",
+        )
 
 
 HEADER = (

@@ -18,6 +18,7 @@ class ScoreStep(Model):
     before: str = Field(description="Level before the step ('' for the starting level).")
     after: str = Field(description="Level after the step.")
     reason: str = Field(description="Why, in words a DPO understands.")
+    assumed: bool = Field(False, description="True when it rests on a worst-case assumption.")
 
 
 class Fact(Model):
@@ -80,6 +81,9 @@ class Assumption(Model):
     answer: Literal["unknown", "missing"] = Field(description="What the file said.")
     assumed: str = Field(description="The worst case assumed.")
     means: str = Field(description="What the assumption means.")
+    affects: tuple[str, ...] = Field(
+        (), description="Threats that apply and whose rules read this answer."
+    )
 
 
 class Ignored(Model):
@@ -160,4 +164,7 @@ class Assessment(Model):
     ignored: tuple[Ignored, ...] = Field(description="Answers ignored (question hidden).")
     answers: tuple[AnswerOut, ...] = Field(description="Every answer as counted.")
     screening: Screening | None = Field(None, description="WP248 screening and AI Act flags.")
+    orphans: tuple[str, ...] = Field(
+        (), description="Measures and acceptances naming a threat that does not apply."
+    )
     parameters: dict[str, Any] = Field(description="Estimate parameters in force.")

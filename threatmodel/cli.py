@@ -9,12 +9,15 @@ import datetime as dt
 import sys
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, Optional
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from threatmodel import __version__
 from threatmodel.errors import ThreatmodelError
+
+if TYPE_CHECKING:
+    from threatmodel.assessment import Assessment
 
 app = typer.Typer(
     name="threatmodel",
@@ -49,7 +52,7 @@ class QuestionsFormat(str, Enum):
 
 
 RulesOpt = Annotated[
-    Optional[list[Path]],  # noqa: UP045 - typer reads the annotation at run time
+    list[Path] | None,
     typer.Option(
         "--rules",
         help="An organisation's rule pack folder, layered on the built-in one (repeatable).",
@@ -77,10 +80,7 @@ def _root(
     _debug = debug
 
 
-OutputOpt = Annotated[
-    Optional[Path],  # noqa: UP045 - typer reads the annotation at run time
-    typer.Option("--output", "-o", help="Write the report here."),
-]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")]
 FormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")]
 
 
@@ -105,65 +105,43 @@ def assess(
             "standard input is not a terminal; to assess without questions run "
             f"`threatmodel report {answers}`"
         )
-    from threatmodel.core import assess_file, pack_for
+    from threatmodel.core import assess_file
     from threatmodel.interview import Interview
+    from threatmodel.pack import load_packs
     from threatmodel.prompting import Prompter
 
-    interview = Interview.open(pack_for(rules or []), answers, Prompter(), typer.echo)
-    interview.run(review_all=review)
-    assessment = assess_file(answers, rules or [])
     target = output or answers.with_suffix(".json" if fmt == ReportFormat.json else ".md")
+    _refuse_overwrite(answers, target)
+    pack = load_packs(rules or [])
+    Interview.open(pack, answers, Prompter(), typer.echo).run(review_all=review)
+    assessment = assess_file(answers, pack)
     _emit(assessment, fmt.value, target)
     typer.echo(f"\nAnswers saved in {answers}; report written to {target}.")
     _summary(assessment)
     return 0
 
 
-def _summary(assessment: Any) -> None:
-    if not assessment.threats:
-        typer.echo("No privacy threat applies to the system as described.")
-    for threat in assessment.threats:
-        typer.echo(f"  {threat.risk:<9} {threat.title} ({threat.id})")
-    typer.echo(f"Overall risk: {assessment.overall_risk}.")
-
-
-def _emit(assessment: Any, fmt: str, output: Path | None) -> None:
-    from threatmodel.render import render
-
-    text = render(assessment, fmt)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        _write(output, text)
-
-
 @app.command()
 def report(
     answers: Annotated[Path, typer.Argument(help="The answers file (YAML).")],
-    fmt: Annotated[
-        ReportFormat, typer.Option("--format", "-f", help="Report format.")
-    ] = ReportFormat.md,
-    output: Annotated[
-        Path | None,
-        typer.Option("--output", "-o", help="Write here instead of standard output."),
-    ] = None,
+    fmt: FormatOpt = ReportFormat.md,
+    output: OutputOpt = None,
     rules: RulesOpt = None,
     strict: StrictOpt = False,
 ) -> int:
-    """Assess an answers file and write the report (non-interactive)."""
+    """Assess an answers file and write the report (to standard output by default)."""
     from threatmodel.core import assess_file
-    from threatmodel.render import render
+    from threatmodel.pack import load_packs
 
-    assessment = assess_file(answers, rules or [], strict)
-    text = render(assessment, fmt.value)
-    if output is None:
-        sys.stdout.write(text)
-    else:
-        _write(output, text)
+    if output is not None:
+        _refuse_overwrite(answers, output)
+    assessment = assess_file(answers, load_packs(rules or []), strict)
+    _warn_orphans(assessment)
+    _emit(assessment, fmt.value, output)
+    where = "" if output is None else f"; report written to {output}"
+    count = len(assessment.threats)
     typer.echo(
-        f"{answers}: {len(assessment.threats)} threat(s), overall risk {assessment.overall_risk}"
-        + ("" if output is None else f"; report written to {output}"),
-        err=True,
+        f"{answers}: {count} threat(s), overall risk {assessment.overall_risk}{where}", err=True
     )
     return 0
 
@@ -177,8 +155,10 @@ def check(
 ) -> int:
     """CI gate: exit 1 when a threat's residual risk is at or above --fail-on."""
     from threatmodel.core import assess_file, gate
+    from threatmodel.pack import load_packs
 
-    assessment = assess_file(answers, rules or [], strict)
+    assessment = assess_file(answers, load_packs(rules or []), strict)
+    _warn_orphans(assessment)
     result = gate(assessment, fail_on, dt.date.today())
     for threat in assessment.threats:
         mark = "FAIL" if threat.id in result.failing + result.expired else "ok  "
@@ -192,6 +172,37 @@ def check(
     return 0 if result.passed else EXIT_FINDINGS
 
 
+def _summary(assessment: Assessment) -> None:
+    if not assessment.threats:
+        typer.echo("No privacy threat applies to the system as described.")
+    for threat in assessment.threats:
+        typer.echo(f"  {threat.risk:<9} {threat.title} ({threat.id})")
+    typer.echo(f"Overall risk: {assessment.overall_risk}.")
+
+
+def _warn_orphans(assessment: Assessment) -> None:
+    for orphan in assessment.orphans:
+        typer.echo(f"threatmodel: warning: {orphan}", err=True)
+
+
+def _emit(assessment: Assessment, fmt: str, output: Path | None) -> None:
+    from threatmodel.fileio import write_atomic, write_stdout
+    from threatmodel.render import render
+
+    text = render(assessment, fmt)
+    if output is None:
+        write_stdout(text)
+    else:
+        write_atomic(output, text)
+
+
+def _refuse_overwrite(answers: Path, output: Path) -> None:
+    from threatmodel.errors import UsageError
+
+    if output.resolve() == answers.resolve():
+        raise UsageError(f"--output {output} is the answers file itself; choose another path")
+
+
 @app.command()
 def questions(
     fmt: Annotated[
@@ -200,10 +211,10 @@ def questions(
     rules: RulesOpt = None,
 ) -> int:
     """Print the questionnaire, for workshops and rule authors."""
-    from threatmodel.core import pack_for
+    from threatmodel.pack import load_packs
     from threatmodel.questionnaire import questions_json, questions_markdown
 
-    pack = pack_for(rules or [])
+    pack = load_packs(rules or [])
     sys.stdout.write(
         questions_json(pack) if fmt == QuestionsFormat.json else questions_markdown(pack)
     )
@@ -213,9 +224,9 @@ def questions(
 @rules_app.command("list")
 def rules_list(rules: RulesOpt = None) -> int:
     """List the threats of the layered packs with their cross-references."""
-    from threatmodel.core import pack_for
+    from threatmodel.pack import load_packs
 
-    pack = pack_for(rules or [])
+    pack = load_packs(rules or [])
     for info in pack.packs:
         typer.echo(f"# pack {info.name} {info.version} ({info.path})")
     for threat in pack.threats.values():
@@ -234,10 +245,10 @@ def rules_show(
     """Show one threat or question as YAML."""
     import yaml
 
-    from threatmodel.core import pack_for
     from threatmodel.errors import UsageError, did_you_mean
+    from threatmodel.pack import load_packs
 
-    pack = pack_for(rules or [])
+    pack = load_packs(rules or [])
     item = pack.threats.get(threat_id) or pack.questions.get(threat_id)
     if item is None:
         hint = did_you_mean(threat_id, [*pack.threats, *pack.questions])
@@ -255,10 +266,10 @@ def rules_lint(
     rules: RulesOpt = None,
 ) -> int:
     """Check a pack: schema, references, test cases, mitigations and cross-references."""
-    from threatmodel.core import pack_for
+    from threatmodel.pack import load_packs
     from threatmodel.ruletools import lint
 
-    pack = pack_for([*(rules or []), *([folder] if folder else [])])
+    pack = load_packs([*(rules or []), *([folder] if folder else [])])
     findings = lint(pack)
     for finding in findings:
         typer.echo(str(finding), err=True)
@@ -278,23 +289,16 @@ def rules_test(
     rules: RulesOpt = None,
 ) -> int:
     """Run every threat's must-apply and must-not-apply cases."""
-    from threatmodel.core import pack_for
+    from threatmodel.pack import load_packs
     from threatmodel.ruletools import run_cases
 
-    pack = pack_for([*(rules or []), *([folder] if folder else [])])
+    pack = load_packs([*(rules or []), *([folder] if folder else [])])
     results = run_cases(pack)
     for r in results:
         typer.echo(f"{'pass' if r.passed else 'FAIL'}  {r.threat:<30} {r.case}: {r.detail}")
     failed = sum(not r.passed for r in results)
     typer.echo(f"{len(results) - failed} passed, {failed} failed")
     return EXIT_FINDINGS if failed else 0
-
-
-def _write(path: Path, text: str) -> None:
-    """Write atomically: a reader never sees half a report."""
-    from threatmodel.fileio import write_atomic
-
-    write_atomic(path, text)
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -318,10 +322,14 @@ def run(argv: list[str] | None = None) -> int:
 
 
 def _unexpected(exc: Exception) -> int:
-    # typer's own usage errors (an unknown option, a bad value) know how to show themselves.
-    show = getattr(exc, "show", None)
-    if callable(show) and hasattr(exc, "exit_code"):
-        show()
+    # typer's own usage errors (an unknown option, a bad value): one line, like ours. A bare
+    # `threatmodel` is the exception: it shows the help, which is what the user asked for.
+    message = getattr(exc, "format_message", None)
+    if callable(message) and hasattr(exc, "exit_code"):
+        if type(exc).__name__ == "NoArgsIsHelpError":
+            exc.show()  # type: ignore[attr-defined]
+        else:
+            typer.echo("threatmodel: " + " ".join(str(message()).split()), err=True)
         return int(exc.exit_code)
     if _debug:
         raise exc

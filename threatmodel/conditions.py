@@ -32,16 +32,24 @@ class Leaf(Model):
     q: str = Field(description="The question id this leaf tests, `section.key`.")
     is_: Scalar | None = Field(None, alias="is", description="The answer equals this value.")
     any_of: list[str] | None = Field(
-        None, description="choice: the answer is one of these; multi: it includes at least one."
+        None,
+        min_length=1,
+        description="choice: the answer is one of these; multi: it includes at least one.",
     )
-    all_of: list[str] | None = Field(None, description="multi: the answer includes all of these.")
+    all_of: list[str] | None = Field(
+        None, min_length=1, description="multi: the answer includes all of these."
+    )
     none_of: list[str] | None = Field(
-        None, description="choice: the answer is none of these; multi: it includes none of these."
+        None,
+        min_length=1,
+        description="choice: the answer is none of these; multi: it includes none of these.",
     )
-    gt: float | None = Field(None, description="number: the answer is greater than this.")
-    gte: float | None = Field(None, description="number: the answer is at least this.")
-    lt: float | None = Field(None, description="number: the answer is less than this.")
-    lte: float | None = Field(None, description="number: the answer is at most this.")
+    gt: float | None = Field(
+        None, strict=True, description="number: the answer is greater than this."
+    )
+    gte: float | None = Field(None, strict=True, description="number: the answer is at least this.")
+    lt: float | None = Field(None, strict=True, description="number: the answer is less than this.")
+    lte: float | None = Field(None, strict=True, description="number: the answer is at most this.")
 
     def operator(self) -> tuple[str, Any]:
         """The one operator this leaf uses and its operand (the loader ensures there is one)."""

@@ -9,9 +9,10 @@ from pathlib import Path
 
 from threatmodel.answers import load_answers
 from threatmodel.assessment import Assessment
-from threatmodel.engine import assess, resolve
-from threatmodel.errors import InputError, UsageError
-from threatmodel.pack import Pack, load_packs
+from threatmodel.engine import assess
+from threatmodel.errors import InputError, UsageError, brief
+from threatmodel.pack import Pack
+from threatmodel.resolve import resolve
 
 
 def now() -> dt.datetime:
@@ -19,22 +20,30 @@ def now() -> dt.datetime:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch:
         try:
-            return dt.datetime.fromtimestamp(int(epoch), tz=dt.timezone.utc)
+            seconds = int(epoch)
         except ValueError:
-            raise UsageError(f"SOURCE_DATE_EPOCH must be whole seconds, got {epoch!r}") from None
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH must be whole seconds, got {brief(epoch)}"
+            ) from None
+        try:
+            return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise UsageError(f"SOURCE_DATE_EPOCH is out of range: {brief(epoch)}") from None
     return dt.datetime.now(tz=dt.timezone.utc)
 
 
-def assess_file(answers_path: Path, rules: list[Path], strict: bool = False) -> Assessment:
-    """Load the packs and the answers file and assess."""
-    pack = load_packs(rules)
+def assess_file(answers_path: Path, pack: Pack, strict: bool = False) -> Assessment:
+    """Assess an answers file; under `strict`, a missing answer or an orphan is an error."""
     answers = load_answers(answers_path, pack)
     if strict:
         missing = resolve(pack, answers.given).missing
         if missing:
             more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
             raise InputError(answers_path, f"missing answer to '{missing[0]}'{more} (--strict)")
-    return assess(pack, answers, now())
+    assessment = assess(pack, answers, now())
+    if strict and assessment.orphans:
+        raise InputError(answers_path, f"{assessment.orphans[0]} (--strict)")
+    return assessment
 
 
 @dataclass(frozen=True)
@@ -67,8 +76,3 @@ def gate(assessment: Assessment, fail_on: str, today: dt.date) -> Gate:
         if levels.index(threat.residual_risk) >= levels.index(fail_on):
             failing.append(threat.id)
     return Gate(failing, expired, accepted)
-
-
-def pack_for(rules: list[Path]) -> Pack:
-    """The layered packs (for `questions` and `rules`)."""
-    return load_packs(rules)

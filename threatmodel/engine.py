@@ -3,80 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any
 
 from threatmodel import __version__
 from threatmodel.answers import Answers
-from threatmodel.assessment import (
-    AnswerOut,
-    Assessment,
-    Assumption,
-    Ignored,
-    PackRef,
-)
-from threatmodel.conditions import evaluate, leaves
+from threatmodel.assessment import AnswerOut, Assessment, Assumption, PackRef, ThreatOut
+from threatmodel.conditions import leaves
+from threatmodel.enumeration import INPUTS as ENUMERATION_INPUTS
+from threatmodel.errors import brief
 from threatmodel.pack import Pack
+from threatmodel.resolve import NOT_STATED, Resolved, resolve
 from threatmodel.scoring import score_threat
 from threatmodel.screening import screen
-from threatmodel.values import UNKNOWN, show
-
-
-@dataclass
-class Resolved:
-    """Answers as they count: hidden ones dropped, unknown and missing ones at their worst case."""
-
-    values: dict[str, Any] = field(default_factory=dict)
-    assumed: dict[str, str] = field(default_factory=dict)
-    assumptions: list[Assumption] = field(default_factory=list)
-    ignored: list[Ignored] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-
-
-def resolve(pack: Pack, given: Mapping[str, Any]) -> Resolved:
-    """Walk the questions in order: branches see only the answers before them, as when asked."""
-    out = Resolved()
-    for qid, question in pack.questions.items():
-        if question.when is not None and not evaluate(question.when, out.values):
-            if qid in given:
-                out.ignored.append(
-                    Ignored(
-                        question=qid,
-                        value=show(given[qid]),
-                        reason=_hidden_by(question.when, out.values),
-                    )
-                )
-            continue
-        value = given.get(qid)
-        if value is not None and value != UNKNOWN:
-            out.values[qid] = value
-            continue
-        source = "unknown" if value == UNKNOWN else "missing"
-        if source == "missing":
-            out.missing.append(qid)
-        if question.type == "text":
-            continue
-        out.values[qid] = question.worst_case
-        out.assumed[qid] = source
-        out.assumptions.append(
-            Assumption(
-                question=qid,
-                text=question.text,
-                answer=source,
-                assumed=show(question.worst_case),
-                means=question.worst_case_means,
-            )
-        )
-    return out
-
-
-def _hidden_by(when: Any, values: Mapping[str, Any]) -> str:
-    shown = [
-        f"{leaf.q} = {show(values[leaf.q])}" if leaf.q in values else f"{leaf.q} not answered"
-        for leaf, _ in leaves(when)
-    ]
-    return "asked only when its condition holds; here " + ", ".join(dict.fromkeys(shown))
+from threatmodel.values import show
 
 
 def assess(pack: Pack, answers: Answers, generated_at: dt.datetime) -> Assessment:
@@ -97,18 +35,33 @@ def assess(pack: Pack, answers: Answers, generated_at: dt.datetime) -> Assessmen
         packs=tuple(PackRef(name=p.name, version=p.version, sha256=p.sha256) for p in pack.packs),
         answers_file=answers.path.name,
         answers_sha256=answers.sha256,
-        system={k: str(answers.given.get(f"system.{k}", "")) for k in ("name", "purpose", "owner")},
+        system={
+            k: str(resolved.values.get(f"system.{k}", "")) for k in ("name", "purpose", "owner")
+        },
         overall_risk=_highest([t.risk for t in threats], scale.risk),
         overall_residual_risk=_highest([t.residual_risk for t in threats], scale.risk),
         risk_levels=scale.risk,
         likelihood_levels=scale.likelihood,
         severity_levels=scale.severity,
         threats=tuple(threats),
-        assumptions=tuple(resolved.assumptions),
+        assumptions=_with_effects(pack, resolved, threats),
         ignored=tuple(resolved.ignored),
-        answers=_answers_out(pack, answers.given, resolved),
+        answers=_answers_out(pack, resolved),
         screening=screen(pack.screening, resolved) if pack.screening else None,
+        orphans=_orphans(answers, {t.id for t in threats}),
         parameters={"enumeration": scale.enumeration.model_dump()},
+    )
+
+
+def _orphans(answers: Answers, applying: set[str]) -> tuple[str, ...]:
+    """Decisions recorded for threats that do not apply: stale, or a sign the answers changed."""
+    decisions = [("measure", m.threat, m.measure) for m in answers.file.measures]
+    decisions += [("acceptance", a.threat, a.justification) for a in answers.file.acceptances]
+    return tuple(
+        f"{answers.path}: {kind} for '{threat}' ({brief(what, 40)}) names a threat that does "
+        "not apply to these answers"
+        for kind, threat, what in decisions
+        if threat not in applying
     )
 
 
@@ -116,23 +69,39 @@ def _highest(levels: list[str], scale: tuple[str, ...]) -> str:
     return max(levels, key=scale.index) if levels else "none"
 
 
-def _answers_out(pack: Pack, given: Mapping[str, Any], resolved: Resolved) -> tuple[AnswerOut, ...]:
+def _answers_out(pack: Pack, resolved: Resolved) -> tuple[AnswerOut, ...]:
     out = []
-    for qid, question in pack.questions.items():
-        if qid in resolved.values:
-            value, source = resolved.values[qid], resolved.assumed.get(qid, "given")
-        elif (
-            qid in given
-            and given[qid] != UNKNOWN
-            and qid not in {i.question for i in resolved.ignored}
-        ):
-            value, source = given[qid], "given"
-        else:
-            continue
-        section = pack.sections[question.section].title
+    for qid in resolved.visible:
+        question = pack.questions[qid]
+        value = show(resolved.values[qid]) if qid in resolved.values else NOT_STATED
         out.append(
             AnswerOut(
-                question=qid, text=question.text, section=section, value=show(value), source=source
+                question=qid,
+                text=question.text,
+                section=pack.sections[question.section].title,
+                value=value,
+                source=resolved.assumed.get(qid, "given"),
             )
         )
     return tuple(out)
+
+
+def _with_effects(
+    pack: Pack, resolved: Resolved, threats: list[ThreatOut]
+) -> tuple[Assumption, ...]:
+    """Each assumption with the applying threats whose rules read that answer."""
+    reads = {t.id: _questions_read(pack, t.id) for t in threats}
+    return tuple(
+        a.model_copy(update={"affects": tuple(t for t, qs in reads.items() if a.question in qs)})
+        for a in resolved.assumptions
+    )
+
+
+def _questions_read(pack: Pack, threat_id: str) -> set[str]:
+    threat = pack.threats[threat_id]
+    conditions = [threat.applies_when]
+    conditions += [m.when for f in (threat.likelihood, threat.severity) for m in f.modifiers]
+    read = {leaf.q for cond in conditions for leaf, _ in leaves(cond)}
+    if threat.estimate == "enumeration":
+        read |= set(ENUMERATION_INPUTS)
+    return read

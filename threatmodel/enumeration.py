@@ -14,6 +14,14 @@ from threatmodel.numbers import format_number
 from threatmodel.packmodels import EnumerationParameters
 
 SECONDS_PER_DAY = 86_400
+INPUTS = (  # the answers the estimate reads
+    "inputs.space_size",
+    "access.rate_limited",
+    "access.queries_per_day",
+    "access.cheap_identities",
+    "access.model_distributed",
+    "adversary.motivation",
+)
 
 
 def estimate(values: Mapping[str, Any], params: EnumerationParameters) -> dict[str, Any]:

@@ -35,3 +35,9 @@ def did_you_mean(value: str, candidates: Iterable[str]) -> str:
     """A ' (did you mean 'x'?)' suffix when a close candidate exists, else ''."""
     close = difflib.get_close_matches(value, list(candidates), n=1, cutoff=0.6)
     return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+def brief(value: object, limit: int = 60) -> str:
+    """A value for an error message: its repr, cut to `limit` characters."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -14,13 +14,12 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from threatmodel.answers import dump_answers, load_answers
-from threatmodel.conditions import evaluate
-from threatmodel.engine import resolve
 from threatmodel.errors import ThreatmodelError
 from threatmodel.fileio import write_atomic
 from threatmodel.pack import Pack
 from threatmodel.packmodels import Question
 from threatmodel.questionnaire import describe
+from threatmodel.resolve import resolve
 from threatmodel.values import UNKNOWN, show
 
 MINUTES_PER_QUESTION = 0.4
@@ -53,7 +52,6 @@ class Interview:
     echo: Callable[[str], None]
     given: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
-    asked: int = 0
 
     @classmethod
     def open(cls, pack: Pack, path: Path, asker: Asker, echo: Callable[[str], None]) -> Interview:
@@ -83,10 +81,7 @@ class Interview:
             ) from None
 
     def _visible(self) -> list[Question]:
-        values = resolve(self.pack, self.given).values
-        return [
-            q for q in self.pack.questions.values() if q.when is None or evaluate(q.when, values)
-        ]
+        return [self.pack.questions[q] for q in resolve(self.pack, self.given).visible]
 
     def _pending(self, review_all: bool) -> list[Question]:
         return [q for q in self._visible() if review_all or q.id not in self.given]
@@ -128,7 +123,6 @@ class Interview:
         self.echo("\n" + _wrap(question.help, indent="  "))
         value = self.asker.ask(question, self.given.get(question.id), label)
         self.given[question.id] = value
-        self.asked += 1
         self.save()
         if value == UNKNOWN:
             self.echo("  Noted as unknown: its worst case will be assumed.")

@@ -6,6 +6,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from threatmodel.errors import brief
 from threatmodel.yamlsafe import Document, Loc
 
 M = TypeVar("M", bound=BaseModel)
@@ -50,7 +51,7 @@ def parse_model(cls: type[M], doc: Document, data: Any, at: Loc = ()) -> M:
             message = f"missing required key '{loc[-1]}'"
             loc = loc[:-1]
         elif "input" in err and not isinstance(err["input"], dict | list):
-            message += f", got {err['input']!r}"
+            message += f", got {brief(err['input'])}"
         where = format_loc(loc)
         raise doc.error(loc, f"{where}: {message}" if where else message) from None
 

@@ -9,7 +9,8 @@ from typing import Any
 
 from threatmodel import __version__
 from threatmodel.conditions import Condition, Leaf, allowed_operators, inline, leaves, refs
-from threatmodel.errors import InputError, did_you_mean
+from threatmodel.derived import QUESTIONS as DERIVED
+from threatmodel.errors import InputError, brief, did_you_mean
 from threatmodel.model import format_loc, parse_model
 from threatmodel.packmodels import (
     ConditionsFile,
@@ -48,8 +49,25 @@ class Pack:
     conditions: dict[str, Condition] = field(default_factory=dict)
     scoring: Scoring | None = None
     screening: ScreeningFile | None = None
-    baseline: dict[str, Any] = field(default_factory=dict)
+    baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Pack name -> the answers its threats' test cases start from (`baseline.yaml`)."""
+    owner: dict[str, str] = field(default_factory=dict)
+    """Threat id -> the name of the pack that defines it."""
     origin: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
+
+    @property
+    def baseline(self) -> dict[str, Any]:
+        """The built-in pack's baseline."""
+        return self.baselines.get(self.packs[0].name, {})
+
+    def baseline_for(self, threat_id: str) -> dict[str, Any]:
+        """The baseline of the pack that defines the threat, else the built-in one."""
+        return self.baselines.get(self.owner.get(threat_id, ""), self.baseline)
+
+    @property
+    def testable(self) -> dict[str, Question]:
+        """What threat and screening conditions may test: the questions and the derived facts."""
+        return {**self.questions, **DERIVED}
 
     @property
     def scale(self) -> Scoring:
@@ -76,7 +94,7 @@ def load_packs(extra: list[Path] | tuple[Path, ...] = ()) -> Pack:
     if pack.scoring is None:
         raise InputError(None, "no pack declares scoring.yaml")
     for doc, name in named:
-        _check_condition(doc, ("conditions", name), pack.conditions[name], pack.questions)
+        _check_condition(doc, ("conditions", name), pack.conditions[name], pack.testable)
     for doc, threat in pending:
         pack.threats[threat.id] = _check_threat(pack, doc, threat)
     if screenings:  # the last pack that declares a screening replaces the ones before it
@@ -116,10 +134,36 @@ def _add_pack(
         doc = load_yaml(folder / "screening.yaml")
         pending_screening.append((doc, parse_model(ScreeningFile, doc, doc.data)))
     if (folder / "baseline.yaml").exists():
-        pack.baseline = _baseline(load_yaml(folder / "baseline.yaml"))
-    return [
+        pack.baselines[manifest.name] = _baseline(load_yaml(folder / "baseline.yaml"), pack)
+    _refuse_stray_files(folder)
+    added = [
         _add_threat(pack, load_yaml(path)) for path in sorted((folder / "threats").glob("*.yaml"))
     ]
+    pack.owner.update({threat.id: manifest.name for _, threat in added})
+    return added
+
+
+KNOWN_FILES = {
+    "pack.yaml",
+    "questions.yaml",
+    "conditions.yaml",
+    "scoring.yaml",
+    "screening.yaml",
+    "baseline.yaml",
+}
+
+
+def _refuse_stray_files(folder: Path) -> None:
+    """A misnamed file would be skipped and its rules silently missing: refuse it instead."""
+    for path in sorted(folder.iterdir()):
+        if path.suffix in (".yaml", ".yml") and path.name not in KNOWN_FILES:
+            raise InputError(
+                path,
+                f"not a rule-pack file; expected one of {', '.join(sorted(KNOWN_FILES))}"
+                " or threats/<id>.yaml",
+            )
+    for path in sorted((folder / "threats").glob("*.yml")):
+        raise InputError(path, "threat files end in .yaml; rename it")
 
 
 def _pack_files(folder: Path) -> list[Path]:
@@ -216,23 +260,34 @@ def _add_threat(pack: Pack, doc: Document) -> tuple[Document, Threat]:
     return doc, threat
 
 
-def _baseline(doc: Document) -> dict[str, Any]:
-    answers = doc.data.get("answers") if isinstance(doc.data, dict) else None
-    if not isinstance(answers, dict):
-        raise doc.error((), "baseline.yaml needs an `answers:` mapping like an answers file")
-    return {
-        f"{section}.{key}": value
-        for section, keys in answers.items()
-        if isinstance(keys, dict)
-        for key, value in keys.items()
-    }
+def _baseline(doc: Document, pack: Pack) -> dict[str, Any]:
+    """A baseline is an answers file (answers only); every answer is checked like a case's."""
+    data = doc.data if isinstance(doc.data, dict) else {}
+    unknown = sorted(str(k) for k in data if k not in ("threatmodel", "answers"))
+    if unknown:
+        raise doc.error(
+            (unknown[0],), f"unknown key '{unknown[0]}' (expected threatmodel, answers)"
+        )
+    answers = data.get("answers")
+    if not isinstance(answers, dict) or not all(isinstance(v, dict) for v in answers.values()):
+        raise doc.error(("answers",), "baseline.yaml needs `answers:` with a mapping per section")
+    flat = {f"{section}.{key}": v for section, keys in answers.items() for key, v in keys.items()}
+    for qid, value in flat.items():
+        section, key = qid.split(".", 1)
+        loc = ("answers", section, key)
+        question = _question(doc, loc, qid, pack.questions)
+        try:
+            coerce(question, value)
+        except ValueError as exc:
+            raise doc.error(loc, f"{qid}: {exc}") from None
+    return flat
 
 
 def _check_threat(pack: Pack, doc: Document, threat: Threat) -> Threat:
     """Check every reference of a threat; return it with named conditions inlined."""
     scale = pack.scale
     applies = _inline(doc, ("applies_when",), threat.applies_when, pack.conditions)
-    _check_condition(doc, ("applies_when",), applies, pack.questions)
+    _check_condition(doc, ("applies_when",), applies, pack.testable)
     factors = {}
     for name, levels in (("likelihood", scale.likelihood), ("severity", scale.severity)):
         factor = getattr(threat, name)
@@ -241,7 +296,7 @@ def _check_threat(pack: Pack, doc: Document, threat: Threat) -> Threat:
         for i, mod in enumerate(factor.modifiers):
             loc: Loc = (name, "modifiers", i)
             when = _inline(doc, (*loc, "when"), mod.when, pack.conditions)
-            _check_condition(doc, (*loc, "when"), when, pack.questions)
+            _check_condition(doc, (*loc, "when"), when, pack.testable)
             modifiers.append(mod.model_copy(update={"when": when}))
             for key in ("at_least", "at_most"):
                 if getattr(mod, key) is not None:
@@ -261,12 +316,12 @@ def _check_screening(pack: Pack, doc: Document, spec: ScreeningFile) -> Screenin
     criteria = []
     for i, criterion in enumerate(spec.wp248.criteria):
         when = _inline(doc, ("wp248", "criteria", i, "when"), criterion.when, pack.conditions)
-        _check_condition(doc, ("wp248", "criteria", i, "when"), when, pack.questions)
+        _check_condition(doc, ("wp248", "criteria", i, "when"), when, pack.testable)
         criteria.append(criterion.model_copy(update={"when": when}))
     flags = []
     for i, flag in enumerate(spec.ai_act):
         when = _inline(doc, ("ai_act", i, "when"), flag.when, pack.conditions)
-        _check_condition(doc, ("ai_act", i, "when"), when, pack.questions)
+        _check_condition(doc, ("ai_act", i, "when"), when, pack.testable)
         flags.append(flag.model_copy(update={"when": when}))
     wp248 = spec.wp248.model_copy(update={"criteria": tuple(criteria)})
     return spec.model_copy(update={"wp248": wp248, "ai_act": tuple(flags)})
@@ -325,6 +380,8 @@ def _check_leaf(doc: Document, loc: Loc, leaf: Leaf, question: Question) -> None
         )
     values = operand if isinstance(operand, list) else [operand]
     for value in values:
+        if question.type == "text" and not isinstance(value, str):
+            raise doc.error(loc, f"{where}: '{question.id}' is text, got {brief(value)}")
         if question.type == "bool" and not isinstance(value, bool):
             raise doc.error(loc, f"{where}: '{question.id}' is true or false, got {value!r}")
         if question.type in ("choice", "multi") and value not in question.choice_values:

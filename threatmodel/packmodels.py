@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, PositiveFloat, field_validator, model_validator
 
 from threatmodel.conditions import Condition
 from threatmodel.model import Model
@@ -40,6 +40,9 @@ class Choice(Model):
         description="The value stored in answers (`unknown` is reserved for every question).",
     )
     label: str = Field(description="What a person sees when choosing it.")
+    exclusive: bool = Field(
+        False, description="multi: this value (e.g. `nothing_sensitive`) excludes all others."
+    )
 
     @field_validator("value")
     @classmethod
@@ -78,6 +81,13 @@ class Question(Model):
             raise ValueError(f"a {self.type} question takes no choices")
         if self.type != "text" and self.worst_case is None:
             raise ValueError("worst_case is required: it is assumed for unknown answers")
+        if self.type == "text" and self.worst_case is not None:
+            raise ValueError("a text question has no worst_case (it is reported as not stated)")
+        values = self.choice_values
+        if len(set(values)) != len(values):
+            raise ValueError(f"a choice value is listed twice in {values}")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError("minimum is greater than maximum")
         return self
 
     @property
@@ -243,7 +253,7 @@ class EnumerationParameters(Model):
     local_queries_per_second: float = Field(
         10_000, gt=0, description="Rate against a copy of the model (distributed weights)."
     )
-    patience_days: dict[str, float] = Field(
+    patience_days: dict[str, PositiveFloat] = Field(
         default_factory=lambda: {"low": 1.0, "medium": 30.0, "high": 365.0},
         description="How long an adversary of each motivation keeps trying.",
     )
@@ -264,6 +274,10 @@ class Scoring(Model):
 
     @model_validator(mode="after")
     def _matrix_complete(self) -> Scoring:
+        for name in ("likelihood", "severity", "risk"):
+            levels = getattr(self, name)
+            if len(set(levels)) != len(levels):
+                raise ValueError(f"a {name} level is listed twice in {list(levels)}")
         if set(self.matrix) != set(self.likelihood):
             raise ValueError("matrix needs one row per likelihood level")
         for row, cells in self.matrix.items():

@@ -75,10 +75,20 @@ class Prompter:
             for c in question.choices
         ]
         choices.append(questionary.Choice(DONT_KNOW, value=UNKNOWN, checked=default == UNKNOWN))
+
+        def validate(picked: list[Any]) -> bool | str:
+            if UNKNOWN in picked and len(picked) > 1:
+                return "choose either I don't know or some values, not both"
+            try:
+                coerce(question, picked)
+            except ValueError as exc:
+                return str(exc)
+            return True
+
         picked = questionary.checkbox(
             message,
             choices=choices,
-            validate=_validate_multi,
+            validate=validate,
             instruction="(space to select, enter to confirm)",
         ).unsafe_ask()
         return UNKNOWN if UNKNOWN in picked else picked
@@ -111,14 +121,6 @@ def _parse_typed(question: Question, text: str) -> Any:
             raise ValueError("type a number such as 10000000, 1e7 or 10M, or ? if you don't know")
         return UNKNOWN
     return coerce(question, cleaned)
-
-
-def _validate_multi(picked: list[Any]) -> bool | str:
-    if not picked:
-        return "choose at least one (or I don't know)"
-    if UNKNOWN in picked and len(picked) > 1:
-        return "choose either I don't know or some values, not both"
-    return True
 
 
 def _find(choices: list[questionary.Choice], default: Any) -> questionary.Choice | None:

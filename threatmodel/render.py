@@ -59,7 +59,10 @@ def _render_template(name: str, context: dict[str, Any], template_dir: Path | No
     )
     # Markup() below wraps text that is already escaped (or built only from ids and numbers).
     env.filters["md"] = lambda v: Markup(md_escape(v))  # noqa: S704
-    env.filters["code"] = lambda v: Markup("`" + " ".join(str(v).replace("`", "'").split()) + "`")  # noqa: S704
+    # Inside a code span only a backtick ends it; a pipe would still end a table cell.
+    env.filters["code"] = lambda v: Markup(  # noqa: S704
+        "`" + " ".join(str(v).replace("`", "'").replace("|", "\\|").split()) + "`"
+    )
     env.filters["num"] = lambda v: Markup(format_number(float(v)))  # noqa: S704
     env.filters["upper_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
     try:

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from threatmodel.answers import AnswersFile, answers_from_mapping
-from threatmodel.engine import resolve
 from threatmodel.pack import Pack
 from threatmodel.packmodels import Case, Threat
+from threatmodel.resolve import resolve
 from threatmodel.scoring import score_threat
 
 
@@ -53,16 +53,16 @@ def lint(pack: Pack) -> list[Finding]:
     return findings
 
 
-def case_answers(pack: Pack, case: Case) -> dict[str, Any]:
-    """The answers a case describes: the pack's baseline (or nothing) with the case's overrides."""
-    start = pack.baseline if case.base == "baseline" else {}
+def case_answers(pack: Pack, threat: Threat, case: Case) -> dict[str, Any]:
+    """The answers a case describes: its pack's baseline (or nothing) with the case's overrides."""
+    start = pack.baseline_for(threat.id) if case.base == "baseline" else {}
     merged = {**start, **case.answers}
     return answers_from_mapping(pack, merged)
 
 
 def run_case(pack: Pack, threat: Threat, case: Case) -> CaseResult:
     """Does the threat behave as the case says?"""
-    resolved = resolve(pack, case_answers(pack, case))
+    resolved = resolve(pack, case_answers(pack, threat, case))
     result = score_threat(threat, resolved, pack.scale, AnswersFile(threatmodel=1))
     risks = pack.scale.risk
     if result is None:

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from threatmodel import enumeration
+from threatmodel.answers import AnswersFile
 from threatmodel.assessment import MeasureOut, MitigationOut, ScoreStep, ThreatOut
 from threatmodel.conditions import explain
 from threatmodel.packmodels import Factor, Modifier, Reduction, Scoring, Threat
+from threatmodel.resolve import Resolved
 from threatmodel.screening import facts_for
 from threatmodel.values import show
-
-if TYPE_CHECKING:  # engine imports us; we only need its type
-    from threatmodel.answers import AnswersFile
-    from threatmodel.engine import Resolved
 
 
 def score_threat(
@@ -38,7 +36,10 @@ def score_threat(
     residual_s = _lower(scale.severity, severity, sum(m.reduces["severity"] for m in done))
     facts = facts_for(deciding, resolved)
     because = [f"{f.question} = {f.value}" + (" (assumed)" if f.assumed else "") for f in facts]
-    because += [f"{s.aspect} {s.after}: {s.reason}" for s in steps]
+    because += [
+        f"{s.aspect} {s.after}: {s.reason}" + (" (rests on an assumption)" if s.assumed else "")
+        for s in steps
+    ]
     return ThreatOut(
         id=threat.id,
         title=threat.title,
@@ -85,15 +86,20 @@ def _factor(  # noqa: PLR0917 - private helper; every argument is needed at each
             f"{estimate['statement']} An adversary of this motivation keeps trying for about "
             f"{show(estimate['adversary_patience_days'])} days."
         )
-        steps.append(ScoreStep(aspect=aspect, before="", after=level, reason=reason))
+        assumed = any(q in resolved.assumed for q in enumeration.INPUTS)
+        steps.append(
+            ScoreStep(aspect=aspect, before="", after=level, reason=reason, assumed=assumed)
+        )
     for modifier in factor.modifiers:
-        held, _ = explain(modifier.when, resolved.values)
+        held, deciding = explain(modifier.when, resolved.values)
         if not held:
             continue
         new = _apply(modifier, level, levels)
         if new != level:
+            assumed = any(q in resolved.assumed for q in deciding)
+            reason = modifier.because.strip()
             steps.append(
-                ScoreStep(aspect=aspect, before=level, after=new, reason=modifier.because.strip())
+                ScoreStep(aspect=aspect, before=level, after=new, reason=reason, assumed=assumed)
             )
             level = new
     return level

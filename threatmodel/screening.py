@@ -3,15 +3,11 @@ screening.yaml. Like the engine, a pure function of the pack and the resolved an
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from threatmodel.assessment import CriterionOut, Fact, FlagOut, Screening
 from threatmodel.conditions import Condition, evaluate, explain
 from threatmodel.packmodels import ScreeningFile
+from threatmodel.resolve import Resolved
 from threatmodel.values import show
-
-if TYPE_CHECKING:  # engine imports us; we only need its type
-    from threatmodel.engine import Resolved
 
 
 def screen(spec: ScreeningFile, resolved: Resolved) -> Screening:

@@ -6,7 +6,7 @@ import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
-from threatmodel.errors import did_you_mean
+from threatmodel.errors import brief, did_you_mean
 from threatmodel.numbers import format_number, parse_number
 from threatmodel.packmodels import Question
 
@@ -37,13 +37,20 @@ def _bool(_: Question, value: Any) -> bool:
     return value
 
 
-def _multi(question: Question, value: Any) -> list[str]:
+def _multi(question: Question, value: Any) -> Any:
+    if value == [UNKNOWN]:
+        return UNKNOWN
+    if value == []:
+        raise ValueError("choose at least one value, or answer unknown")
     if not isinstance(value, list):
         example = question.choice_values[0]
         raise ValueError(f"expected a list such as [{example}], got {_shown(value)}")
     chosen = [_choice(question, item) for item in value]
     if len(set(chosen)) != len(chosen):
         raise ValueError(f"a value is listed twice in {show(value)}")
+    exclusive = [c.value for c in question.choices if c.exclusive and c.value in chosen]
+    if exclusive and len(chosen) > 1:
+        raise ValueError(f"'{exclusive[0]}' cannot be combined with other values")
     # A multi answer is a set: kept in the question's order, so equal answers compare equal.
     return [v for v in question.choice_values if v in chosen]
 
@@ -51,9 +58,9 @@ def _multi(question: Question, value: Any) -> list[str]:
 def _number(question: Question, value: Any) -> float | int:
     number = parse_number(value)
     if question.minimum is not None and number < question.minimum:
-        raise ValueError(f"{value!r} is below the minimum {question.minimum:g}")
+        raise ValueError(f"{brief(value)} is below the minimum {question.minimum:g}")
     if question.maximum is not None and number > question.maximum:
-        raise ValueError(f"{value!r} is above the maximum {question.maximum:g}")
+        raise ValueError(f"{brief(value)} is above the maximum {question.maximum:g}")
     return number
 
 
@@ -63,7 +70,7 @@ def _choice(question: Question, value: Any) -> str:
         raise ValueError(f"expected one of {', '.join(allowed)}, got {_shown(value)}")
     if value not in allowed:
         hint = did_you_mean(str(value), allowed)
-        raise ValueError(f"'{value}' is not one of {', '.join(allowed)}{hint}")
+        raise ValueError(f"{brief(value)} is not one of {', '.join(allowed)}{hint}")
     return value
 
 
@@ -77,7 +84,8 @@ _COERCE: dict[str, Callable[[Question, Any], Any]] = {
 
 
 def _shown(value: Any) -> str:
-    return show(value) if isinstance(value, list | bool | int | float) else repr(value)
+    text = show(value) if isinstance(value, list | bool | int | float) else brief(value)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def show(value: Any) -> str:

@@ -37,6 +37,9 @@ class Document:
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
     text: str = ""
+    sources: dict[Loc, str] = field(default_factory=dict)
+    """The source text of every plain scalar that YAML read as something other than a string
+    (so that `NO` or `0755`, given as a name, can be read back as the text that was typed)."""
 
     def line_of(self, loc: Loc) -> int | None:
         """The line of `loc`, or of its nearest ancestor whose line is known."""
@@ -54,10 +57,15 @@ class Document:
 def load_yaml(path: Path) -> Document:
     """Read and safely parse one YAML file, or raise InputError naming it."""
     try:
+        if path.exists() and not path.is_dir() and not path.is_file():
+            raise InputError(path, "is not a regular file")  # a device or pipe has no end
         size = path.stat().st_size
         if size > MAX_BYTES:
             raise InputError(path, f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            raw = handle.read(MAX_BYTES + 1)  # the file may grow between stat and read
+        if len(raw) > MAX_BYTES:
+            raise InputError(path, f"file is over the limit of {MAX_BYTES:,} bytes")
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
@@ -90,7 +98,7 @@ def parse_yaml(raw: bytes | str, path: Path) -> Document:
         raise InputError(path, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise InputError(path, f"nesting deeper than {MAX_DEPTH} levels") from None
-    return Document(path=path, data=data, lines=builder.lines, text=text)
+    return Document(path=path, data=data, lines=builder.lines, text=text, sources=builder.sources)
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -113,6 +121,7 @@ class _Builder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lines: dict[Loc, int] = {}
+        self.sources: dict[Loc, str] = {}
         self._resolver = yaml.resolver.Resolver()
         self._constructor = yaml.constructor.SafeConstructor()
 
@@ -151,7 +160,10 @@ class _Builder:
         if loc is not None and event.start_mark is not None:
             self.lines.setdefault(loc, event.start_mark.line + 1)
         if isinstance(event, events.ScalarEvent):
-            return self._scalar(event)
+            value = self._scalar(event)
+            if loc is not None and not isinstance(value, str):
+                self.sources[loc] = event.value
+            return value
         if isinstance(event, events.SequenceStartEvent):
             return self._sequence(stream, loc, depth)
         if isinstance(event, events.MappingStartEvent):

@@ -1,0 +1,84 @@
+"""Resolving answers: which questions are visible, and what each answer counts as.
+
+Questions are walked in order, so a branch sees only the answers before it, as when asked.
+Answers to hidden questions are set aside (and recorded); unknown and missing answers take the
+question's worst case (and are recorded as assumptions); derived facts are added last.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from threatmodel.assessment import Assumption, Ignored
+from threatmodel.conditions import Condition, evaluate, leaves
+from threatmodel.derived import derive
+from threatmodel.pack import Pack
+from threatmodel.packmodels import Question
+from threatmodel.questionnaire import describe
+from threatmodel.values import UNKNOWN, show
+
+NOT_STATED = "not stated"
+
+
+@dataclass
+class Resolved:
+    """Answers as they count."""
+
+    values: dict[str, Any] = field(default_factory=dict)
+    """Visible questions' answers (worst cases included) and derived facts."""
+    visible: list[str] = field(default_factory=list)
+    """Visible question ids, in order."""
+    assumed: dict[str, str] = field(default_factory=dict)
+    """Question id -> "unknown" or "missing", for every worst case (or unstated text) assumed."""
+    assumptions: list[Assumption] = field(default_factory=list)
+    ignored: list[Ignored] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+
+
+def resolve(pack: Pack, given: Mapping[str, Any]) -> Resolved:
+    """The answers as they count for this pack."""
+    out = Resolved()
+    for qid, question in pack.questions.items():
+        if question.when is not None and not evaluate(question.when, out.values):
+            if qid in given:
+                reason = _hidden_by(question.when, out)
+                out.ignored.append(Ignored(question=qid, value=show(given[qid]), reason=reason))
+            continue
+        out.visible.append(qid)
+        value = given.get(qid)
+        if value is not None and value != UNKNOWN:
+            out.values[qid] = value
+        else:
+            _assume(out, question, "unknown" if value == UNKNOWN else "missing")
+    if pack.scoring is not None:
+        out.values.update(derive(out.values, pack.scoring))
+    return out
+
+
+def _assume(out: Resolved, question: Question, source: str) -> None:
+    if source == "missing":
+        out.missing.append(question.id)
+    out.assumed[question.id] = source
+    if question.type == "text":  # no worst case: the report says it was not stated
+        assumed, means = NOT_STATED, "Not stated; the report leaves it blank."
+    else:
+        out.values[question.id] = question.worst_case
+        assumed, means = show(question.worst_case), question.worst_case_means.strip()
+    out.assumptions.append(
+        Assumption(
+            question=question.id, text=question.text, answer=source, assumed=assumed, means=means
+        )
+    )
+
+
+def _hidden_by(when: Condition, out: Resolved) -> str:
+    seen = []
+    for leaf, _ in leaves(when):
+        if leaf.q in out.values:
+            note = " (assumed)" if leaf.q in out.assumed else ""
+            seen.append(f"{leaf.q} = {show(out.values[leaf.q])}{note}")
+        else:
+            seen.append(f"{leaf.q} is not asked")
+    return f"asked only when {describe(when)}; here " + ", ".join(dict.fromkeys(seen))
