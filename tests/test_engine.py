@@ -298,10 +298,13 @@ def test_celebrity_case_scores_critical_with_reasons() -> None:
         ("severity", "limited", "significant"),
         ("severity", "significant", "maximum"),
     ]
-    assert enum.because[:4] == (
+    assert enum.because[:7] == (
         "inputs.caller_controls = full",
         "outputs.visible_to_submitter = true",
         "access.exposure = public",
+        "inputs.kinds = [identifier]",  # personal data: any of these three
+        "outputs.reveals = [contact_details]",
+        "training.personal_data = true (assumed)",
         "outputs.individual_rules = true",
     )
     assert result.overall_risk == "critical"
