@@ -43,3 +43,11 @@ def _fixed_epoch(monkeypatch: pytest.MonkeyPatch) -> None:
     """Reports are reproducible in tests, as SOURCE_DATE_EPOCH makes them in a release."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # 2026-01-01T00:00:00Z
     os.environ.pop("NO_COLOR", None)
+
+
+@pytest.fixture(autouse=True)
+def _private_cache(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """The pack cache goes to a folder of the test session, not the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.getbasetemp() / "cache"))

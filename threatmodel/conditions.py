@@ -106,9 +106,6 @@ Condition = Annotated[
     | Annotated[Ref, Tag("<ref>")],
     Discriminator(_kind),
 ]
-All.model_rebuild()
-AnyOf.model_rebuild()
-Not.model_rebuild()
 
 
 def leaves(

@@ -3,6 +3,7 @@ answers (`{q: derived.enumeration_feasible, is: true}`) but nobody answers."""
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from typing import Any
 
@@ -11,29 +12,33 @@ from threatmodel.packmodels import Question, Scoring
 
 SECTION = "derived"
 
-QUESTIONS: dict[str, Question] = {
-    q.id: q
-    for q in (
-        Question(
-            id="derived.enumeration_feasible",
-            type="bool",
-            text="Can the decisive input be enumerated within the adversary's patience?",
-            help=(
-                "True when the enumeration estimate (input-space size over the attacker's query "
-                "rate) expects a first hit sooner than an adversary of the stated motivation "
-                "keeps trying."
-            ),
-            worst_case=True,
+_QUESTIONS: tuple[dict[str, Any], ...] = (
+    {
+        "id": "derived.enumeration_feasible",
+        "type": "bool",
+        "text": "Can the decisive input be enumerated within the adversary's patience?",
+        "help": (
+            "True when the enumeration estimate (input-space size over the attacker's query "
+            "rate) expects a first hit sooner than an adversary of the stated motivation keeps "
+            "trying."
         ),
-        Question(
-            id="derived.enumeration_days",
-            type="number",
-            text="Expected days to a first hit when enumerating the decisive input.",
-            help="The enumeration estimate's expected_days_to_first_hit.",
-            worst_case=0,
-        ),
-    )
-}
+        "worst_case": True,
+    },
+    {
+        "id": "derived.enumeration_days",
+        "type": "number",
+        "text": "Expected days to a first hit when enumerating the decisive input.",
+        "help": "The enumeration estimate's expected_days_to_first_hit.",
+        "worst_case": 0,
+    },
+)
+
+
+@functools.cache
+def questions() -> dict[str, Question]:
+    """The derived facts, described like questions so that conditions are checked against them
+    (built on first use: model construction is not free at start-up)."""
+    return {q["id"]: Question.model_validate(q) for q in _QUESTIONS}
 
 
 def derive(values: Mapping[str, Any], scoring: Scoring) -> dict[str, Any]:

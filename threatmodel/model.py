@@ -15,7 +15,7 @@ M = TypeVar("M", bound=BaseModel)
 class Model(BaseModel):
     """Frozen, and strict about unknown keys: a typo in a file is an error, not a silent default."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
 
 def format_loc(loc: Loc) -> str:

@@ -7,9 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from threatmodel import __version__
+from threatmodel import __version__, derived, packcache
 from threatmodel.conditions import Condition, Leaf, allowed_operators, inline, leaves, refs
-from threatmodel.derived import QUESTIONS as DERIVED
 from threatmodel.errors import InputError, brief, did_you_mean
 from threatmodel.model import format_loc, parse_model
 from threatmodel.packmodels import (
@@ -67,7 +66,7 @@ class Pack:
     @property
     def testable(self) -> dict[str, Question]:
         """What threat and screening conditions may test: the questions and the derived facts."""
-        return {**self.questions, **DERIVED}
+        return {**self.questions, **derived.questions()}
 
     @property
     def scale(self) -> Scoring:
@@ -83,14 +82,59 @@ def builtin_rules() -> Path:
 
 
 def load_packs(extra: list[Path] | tuple[Path, ...] = ()) -> Pack:
-    """The built-in pack with each extra pack layered on top, fully cross-checked."""
+    """The built-in pack with each extra pack layered on top, fully cross-checked (or, when
+    exactly these files were loaded before, taken from the pack cache)."""
+    folders = [builtin_rules(), *(Path(f) for f in extra)]
+    digests = [(f.resolve(), _digest(f)) for f in folders if f.is_dir()]
+    cache_key = packcache.key(digests) if len(digests) == len(folders) else None
+    cached = packcache.read(cache_key) if cache_key else None
+    if cached is not None:
+        try:
+            return _from_cache(cached)
+        except (KeyError, TypeError, ValueError):
+            pass  # written by another version or damaged: load in full
+    pack = _load(folders, dict(digests))
+    if cache_key:
+        packcache.write(cache_key, _to_cache(pack))
+    return pack
+
+
+def _to_cache(pack: Pack) -> dict[str, Any]:
+    return {
+        "packs": [[p.name, p.version, p.sha256, str(p.path)] for p in pack.packs],
+        "sections": packcache.dump_models(pack.sections),
+        "questions": packcache.dump_models(pack.questions),
+        "threats": packcache.dump_models(pack.threats),
+        "conditions": packcache.dump_models(pack.conditions),
+        "scoring": pack.scale.model_dump(mode="json", by_alias=True, exclude_none=True),
+        "screening": pack.screening.model_dump(mode="json", by_alias=True, exclude_none=True)
+        if pack.screening
+        else None,
+        "baselines": pack.baselines,
+        "owner": pack.owner,
+        "origin": {k: [str(p), line] for k, (p, line) in pack.origin.items()},
+    }
+
+
+def _from_cache(data: dict[str, Any]) -> Pack:
+    return Pack(
+        packs=[PackInfo(n, v, sha, Path(p)) for n, v, sha, p in data["packs"]],
+        baselines=data["baselines"],
+        owner=data["owner"],
+        origin={k: (Path(p), line) for k, (p, line) in data["origin"].items()},
+        **packcache.restore(data),
+    )
+
+
+def _load(folders: list[Path], digests: dict[Path, str]) -> Pack:
     pack = Pack()
     # Threats are checked once every pack is in, since a threat may use a later pack's questions.
     pending: list[tuple[Document, Threat]] = []
     named: list[tuple[Document, str]] = []
     screenings: list[tuple[Document, ScreeningFile]] = []
-    for folder in (builtin_rules(), *extra):
-        pending += _add_pack(pack, Path(folder), named, screenings)
+    for folder in folders:
+        digest = digests.get(folder.resolve(), "")
+        pending += _add_pack(pack, folder, digest, named, screenings)
     if pack.scoring is None:
         raise InputError(None, "no pack declares scoring.yaml")
     for doc, name in named:
@@ -105,6 +149,7 @@ def load_packs(extra: list[Path] | tuple[Path, ...] = ()) -> Pack:
 def _add_pack(
     pack: Pack,
     folder: Path,
+    digest: str,
     named: list[tuple[Document, str]],
     pending_screening: list[tuple[Document, ScreeningFile]],
 ) -> list[tuple[Document, Threat]]:
@@ -121,8 +166,7 @@ def _add_pack(
             ("engine",),
             f"pack '{manifest.name}' needs engine {manifest.engine}; this is {__version__}",
         )
-    files = _pack_files(folder)
-    pack.packs.append(PackInfo(manifest.name, manifest.version, _digest(folder, files), folder))
+    pack.packs.append(PackInfo(manifest.name, manifest.version, digest, folder))
     if (folder / "conditions.yaml").exists():
         named += _add_conditions(pack, load_yaml(folder / "conditions.yaml"))
     if (folder / "questions.yaml").exists():
@@ -166,14 +210,12 @@ def _refuse_stray_files(folder: Path) -> None:
         raise InputError(path, "threat files end in .yaml; rename it")
 
 
-def _pack_files(folder: Path) -> list[Path]:
-    return sorted(p for p in folder.rglob("*.yaml") if p.is_file())
-
-
-def _digest(folder: Path, files: list[Path]) -> str:
+def _digest(folder: Path) -> str:
     """sha256 over every file's relative path and bytes: changes whenever any rule changes."""
     digest = hashlib.sha256()
-    for path in files:
+    for path in sorted(
+        p for p in folder.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")
+    ):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()

@@ -1,0 +1,73 @@
+"""The pack cache: a hit gives the same pack as a full load, and any change misses it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from threatmodel import packcache
+from threatmodel.pack import Pack, load_packs
+
+
+def _same(a: Pack, b: Pack) -> None:
+    for name in (
+        "packs",
+        "sections",
+        "questions",
+        "threats",
+        "conditions",
+        "scoring",
+        "screening",
+        "baselines",
+        "owner",
+        "origin",
+    ):
+        assert getattr(a, name) == getattr(b, name), name
+
+
+def _org_pack(tmp_path: Path) -> Path:
+    folder = tmp_path / "acme"
+    (folder / "threats").mkdir(parents=True)
+    (folder / "pack.yaml").write_text('name: acme\nversion: 1.0.0\nengine: ">=0.1,<1"\n')
+    threat = (ROOT / "rules" / "threats" / "location-disclosure.yaml").read_text()
+    (folder / "threats" / "acme-threat.yaml").write_text(
+        threat.replace("id: location-disclosure", "id: acme-threat")
+    )
+    return folder
+
+
+def test_a_cached_load_equals_a_full_load(tmp_path: Path) -> None:
+    org = _org_pack(tmp_path)
+    full = load_packs([org])
+    assert len(list(packcache.folder().glob("pack-*.json"))) >= 1
+    _same(load_packs([org]), full)
+
+
+def test_a_changed_rule_misses_the_cache(tmp_path: Path) -> None:
+    org = _org_pack(tmp_path)
+    assert load_packs([org]).threats["acme-threat"].title.startswith("The decision reveals")
+    path = org / "threats" / "acme-threat.yaml"
+    path.write_text(
+        path.read_text().replace(
+            "title: The decision reveals", "title: Changed, the decision reveals"
+        )
+    )
+    assert load_packs([org]).threats["acme-threat"].title.startswith("Changed,")
+
+
+def test_a_broken_cache_file_is_ignored(tmp_path: Path) -> None:
+    full = load_packs()
+    for path in packcache.folder().glob("pack-*.json"):
+        path.write_text('{"format": 1, "sections": 3}')
+    _same(load_packs(), full)
+
+
+def test_an_unwritable_cache_is_not_an_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where the folder should be
+    _same(load_packs(), load_packs())
