@@ -13,7 +13,7 @@ from threatmodel.cli import run
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLES = ROOT / "examples"
-SCENARIOS = sorted(p for p in EXAMPLES.glob("*.yaml") if p.name != "expected.yaml")
+SCENARIOS = sorted(EXAMPLES.glob("*.yaml"))
 
 
 @dataclass

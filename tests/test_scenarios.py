@@ -15,7 +15,7 @@ from tests.conftest import EXAMPLES, SCENARIOS, Result
 
 RISK = ["none", "low", "medium", "high", "critical"]
 GOLDEN = Path(__file__).parent / "golden"
-EXPECTED = yaml.safe_load((EXAMPLES / "expected.yaml").read_text())
+EXPECTED = yaml.safe_load((Path(__file__).parent / "expected.yaml").read_text())
 
 
 def _assessment(cli: Callable[..., Result], name: str) -> dict[str, Any]:
