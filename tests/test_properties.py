@@ -295,3 +295,46 @@ def test_an_implemented_measure_never_raises_residual_risk(
         assert LIKELIHOOD.index(new.residual_likelihood) <= LIKELIHOOD.index(
             old.residual_likelihood
         )
+
+
+BOOLS = [q.id for q in PACK.questions.values() if q.type == "bool"]
+FOLLOW_UPS: dict[str, set[str]] = {}
+for _q in PACK.questions.values():
+    for _leaf, _ in leaves(_q.when) if _q.when is not None else ():
+        FOLLOW_UPS.setdefault(_leaf.q, set()).add(_q.id)
+
+
+@SETTINGS
+@given(flat=ANSWER_SETS, qid=st.sampled_from(BOOLS))
+def test_the_worst_case_of_a_yes_no_question_is_never_less_risky(
+    flat: dict[str, Any], qid: str
+) -> None:
+    """`unknown` is assumed at the worst case, so the worst answer must never score lower than
+    the other one, for any threat: otherwise "I don't know" would hide a risk."""
+    worst = PACK.questions[qid].worst_case
+    # The follow-ups of a branch question are left to their own worst case, as they would be if
+    # it were answered "I don't know": otherwise the worst answer could open a mitigating one.
+    flat = {k: v for k, v in flat.items() if k not in FOLLOW_UPS.get(qid, set())}
+    better, worse = by_id(run({**flat, qid: not worst})), by_id(run({**flat, qid: worst}))
+    for tid, threat in better.items():
+        assert tid in worse, f"{qid}={worst} removes {tid}"
+        assert rank(worse[tid].risk) >= rank(threat.risk), (qid, tid, threat.risk, worse[tid].risk)
+
+
+OTHERS = [q for q in PACK.questions.values() if q.type in ("choice", "number", "multi")]
+
+
+@SETTINGS
+@given(flat=ANSWER_SETS, data=st.data())
+def test_the_worst_case_of_any_question_is_never_less_risky(
+    flat: dict[str, Any], data: st.DataObject
+) -> None:
+    """The same for choices, lists and numbers: the declared worst case beats any other answer."""
+    question = data.draw(st.sampled_from(OTHERS))
+    other = data.draw(answer(question))
+    flat = {k: v for k, v in flat.items() if k not in FOLLOW_UPS.get(question.id, set())}
+    better = by_id(run({**flat, question.id: other}))
+    worse = by_id(run({**flat, question.id: question.worst_case}))
+    for tid, threat in better.items():
+        assert tid in worse, f"{question.id} at its worst case removes {tid}"
+        assert rank(worse[tid].risk) >= rank(threat.risk), (question.id, other, tid)

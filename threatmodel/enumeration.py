@@ -66,10 +66,11 @@ def _rate(values: Mapping[str, Any], params: EnumerationParameters) -> tuple[flo
         return rate, 1.0, "a local copy of the distributed model"
     identities = params.cheap_identity_multiplier if values.get("access.cheap_identities") else 1.0
     many = f", from {format_number(identities)} cheap identities" if identities > 1 else ""
-    if values.get("access.rate_limited") is True:
-        limit = float(values["access.queries_per_day"])
-        return limit, identities, f"{format_number(limit)} queries a day per actor{many}"
     rate = params.unlimited_queries_per_second * SECONDS_PER_DAY
+    if values.get("access.rate_limited") is True:
+        # A limit above what one actor gets with no limit at all does not speed them up.
+        limit = min(float(values["access.queries_per_day"]), rate)
+        return limit, identities, f"{format_number(limit)} queries a day per actor{many}"
     speed = format_number(params.unlimited_queries_per_second)
     return rate, identities, f"no per-actor limit, about {speed} queries a second each{many}"
 
