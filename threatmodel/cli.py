@@ -18,6 +18,7 @@ from threatmodel.errors import ThreatmodelError
 
 if TYPE_CHECKING:
     from threatmodel.assessment import Assessment
+    from threatmodel.pack import Pack
 
 app = typer.Typer(
     name="threatmodel",
@@ -258,18 +259,26 @@ def rules_show(
     return 0
 
 
+FolderArg = Annotated[
+    Path | None, typer.Argument(help="A pack folder, on top of the built-in one (default: none).")
+]
+
+
+def _stack(folder: Path | None, rules: list[Path] | None) -> Pack:
+    from threatmodel.pack import load_packs
+
+    return load_packs([*(rules or []), *([folder] if folder else [])])
+
+
 @rules_app.command("lint")
 def rules_lint(
-    folder: Annotated[
-        Path | None, typer.Argument(help="A pack folder (default: built-in only).")
-    ] = None,
+    folder: FolderArg = None,
     rules: RulesOpt = None,
 ) -> int:
     """Check a pack: schema, references, test cases, mitigations and cross-references."""
-    from threatmodel.pack import load_packs
     from threatmodel.ruletools import lint
 
-    pack = load_packs([*(rules or []), *([folder] if folder else [])])
+    pack = _stack(folder, rules)
     findings = lint(pack)
     for finding in findings:
         typer.echo(str(finding), err=True)
@@ -283,16 +292,13 @@ def rules_lint(
 
 @rules_app.command("test")
 def rules_test(
-    folder: Annotated[
-        Path | None, typer.Argument(help="A pack folder (default: built-in only).")
-    ] = None,
+    folder: FolderArg = None,
     rules: RulesOpt = None,
 ) -> int:
     """Run every threat's must-apply and must-not-apply cases."""
-    from threatmodel.pack import load_packs
     from threatmodel.ruletools import run_cases
 
-    pack = load_packs([*(rules or []), *([folder] if folder else [])])
+    pack = _stack(folder, rules)
     results = run_cases(pack)
     for r in results:
         typer.echo(f"{'pass' if r.passed else 'FAIL'}  {r.threat:<30} {r.case}: {r.detail}")

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from threatmodel import __version__, derived, packcache
-from threatmodel.conditions import Condition, Leaf, allowed_operators, inline, leaves, refs
-from threatmodel.errors import InputError, brief, did_you_mean
-from threatmodel.model import format_loc, parse_model
+from threatmodel import __version__, derived, packcache, packcheck
+from threatmodel.conditions import Condition
+from threatmodel.errors import InputError, did_you_mean
+from threatmodel.model import parse_model
 from threatmodel.packmodels import (
     ConditionsFile,
     Manifest,
@@ -22,7 +22,7 @@ from threatmodel.packmodels import (
     Threat,
 )
 from threatmodel.resources import data_dir
-from threatmodel.values import UNKNOWN, coerce
+from threatmodel.values import coerce
 from threatmodel.versions import satisfies
 from threatmodel.yamlsafe import Document, Loc, load_yaml
 
@@ -138,11 +138,11 @@ def _load(folders: list[Path], digests: dict[Path, str]) -> Pack:
     if pack.scoring is None:
         raise InputError(None, "no pack declares scoring.yaml")
     for doc, name in named:
-        _check_condition(doc, ("conditions", name), pack.conditions[name], pack.testable)
+        packcheck.check_condition(doc, ("conditions", name), pack.conditions[name], pack.testable)
     for doc, threat in pending:
-        pack.threats[threat.id] = _check_threat(pack, doc, threat)
+        pack.threats[threat.id] = packcheck.check_threat(pack, doc, threat)
     if screenings:  # the last pack that declares a screening replaces the ones before it
-        pack.screening = _check_screening(pack, *screenings[-1])
+        pack.screening = packcheck.check_screening(pack, *screenings[-1])
     return pack
 
 
@@ -238,7 +238,7 @@ def _add_questions(pack: Pack, doc: Document) -> None:
         if question.section not in pack.sections:
             hint = did_you_mean(question.section, pack.sections)
             raise doc.error((*loc, "id"), f"unknown section '{question.section}'{hint}")
-        _check_worst_case(doc, loc, question)
+        packcheck.check_worst_case(doc, loc, question)
         pack.questions[question.id] = _inline_branch(pack, doc, loc, question)
         pack.origin[question.id] = (doc.path, doc.line_of((*loc, "id")))
 
@@ -246,9 +246,9 @@ def _add_questions(pack: Pack, doc: Document) -> None:
 def _inline_branch(pack: Pack, doc: Document, loc: Loc, question: Question) -> Question:
     if question.when is None:
         return question
-    when = _inline(doc, (*loc, "when"), question.when, pack.conditions)
+    when = packcheck.inline_refs(doc, (*loc, "when"), question.when, pack.conditions)
     # A branch may only look back: answers are asked and resolved in order.
-    _check_condition(doc, (*loc, "when"), when, pack.questions)
+    packcheck.check_condition(doc, (*loc, "when"), when, pack.questions)
     return question.model_copy(update={"when": when})
 
 
@@ -259,31 +259,11 @@ def _add_conditions(pack: Pack, doc: Document) -> list[tuple[Document, str]]:
     for name, cond in parsed.conditions.items():
         if name in pack.conditions:
             raise doc.error(("conditions", name), f"duplicate condition name '{name}'")
-        pack.conditions[name] = _inline(doc, ("conditions", name), cond, pack.conditions)
+        pack.conditions[name] = packcheck.inline_refs(
+            doc, ("conditions", name), cond, pack.conditions
+        )
         added.append((doc, name))
     return added
-
-
-def _inline(doc: Document, at: Loc, cond: Condition, named: dict[str, Condition]) -> Condition:
-    for ref, sub in refs(cond):
-        if ref.ref not in named:
-            loc = (*at, *sub, "ref")
-            hint = did_you_mean(ref.ref, named)
-            raise doc.error(
-                loc, f"{format_loc(loc)}: unknown condition '{ref.ref}'{hint} (define it first)"
-            )
-    return inline(cond, named)
-
-
-def _check_worst_case(doc: Document, loc: Loc, question: Question) -> None:
-    if question.type == "text":
-        return
-    try:
-        value = coerce(question, question.worst_case)
-    except ValueError as exc:
-        raise doc.error((*loc, "worst_case"), f"{question.id}: worst_case: {exc}") from None
-    if value == UNKNOWN:
-        raise doc.error((*loc, "worst_case"), f"{question.id}: worst_case cannot be unknown")
 
 
 def _add_threat(pack: Pack, doc: Document) -> tuple[Document, Threat]:
@@ -317,117 +297,9 @@ def _baseline(doc: Document, pack: Pack) -> dict[str, Any]:
     for qid, value in flat.items():
         section, key = qid.split(".", 1)
         loc = ("answers", section, key)
-        question = _question(doc, loc, qid, pack.questions)
+        question = packcheck.question_of(doc, loc, qid, pack.questions)
         try:
             coerce(question, value)
         except ValueError as exc:
             raise doc.error(loc, f"{qid}: {exc}") from None
     return flat
-
-
-def _check_threat(pack: Pack, doc: Document, threat: Threat) -> Threat:
-    """Check every reference of a threat; return it with named conditions inlined."""
-    scale = pack.scale
-    applies = _inline(doc, ("applies_when",), threat.applies_when, pack.conditions)
-    _check_condition(doc, ("applies_when",), applies, pack.testable)
-    factors = {}
-    for name, levels in (("likelihood", scale.likelihood), ("severity", scale.severity)):
-        factor = getattr(threat, name)
-        _check_level(doc, (name, "base"), factor.base, levels)
-        modifiers = []
-        for i, mod in enumerate(factor.modifiers):
-            loc: Loc = (name, "modifiers", i)
-            when = _inline(doc, (*loc, "when"), mod.when, pack.conditions)
-            _check_condition(doc, (*loc, "when"), when, pack.testable)
-            modifiers.append(mod.model_copy(update={"when": when}))
-            for key in ("at_least", "at_most"):
-                if getattr(mod, key) is not None:
-                    _check_level(doc, (*loc, key), getattr(mod, key), levels)
-        factors[name] = factor.model_copy(update={"modifiers": tuple(modifiers)})
-    if threat.severity.from_estimate:
-        raise doc.error(("severity", "from_estimate"), "from_estimate applies to likelihood only")
-    if threat.likelihood.from_estimate and threat.estimate is None:
-        raise doc.error(("likelihood", "from_estimate"), "from_estimate needs `estimate:` set")
-    for i, case in enumerate(threat.cases):
-        _check_case(pack, doc, ("cases", i), case.answers, (case.min_risk, case.max_risk))
-    return threat.model_copy(update={"applies_when": applies, **factors})
-
-
-def _check_screening(pack: Pack, doc: Document, spec: ScreeningFile) -> ScreeningFile:
-    """Check and inline every condition of the screening."""
-    criteria = []
-    for i, criterion in enumerate(spec.wp248.criteria):
-        when = _inline(doc, ("wp248", "criteria", i, "when"), criterion.when, pack.conditions)
-        _check_condition(doc, ("wp248", "criteria", i, "when"), when, pack.testable)
-        criteria.append(criterion.model_copy(update={"when": when}))
-    flags = []
-    for i, flag in enumerate(spec.ai_act):
-        when = _inline(doc, ("ai_act", i, "when"), flag.when, pack.conditions)
-        _check_condition(doc, ("ai_act", i, "when"), when, pack.testable)
-        flags.append(flag.model_copy(update={"when": when}))
-    wp248 = spec.wp248.model_copy(update={"criteria": tuple(criteria)})
-    return spec.model_copy(update={"wp248": wp248, "ai_act": tuple(flags)})
-
-
-def _check_case(
-    pack: Pack, doc: Document, loc: Loc, answers: dict[str, Any], risks: tuple[str | None, ...]
-) -> None:
-    for qid, value in answers.items():
-        question = _question(doc, (*loc, "answers", qid), qid, pack.questions)
-        try:
-            coerce(question, value)
-        except ValueError as exc:
-            raise doc.error((*loc, "answers", qid), f"{qid}: {exc}") from None
-    for key, risk in zip(("min_risk", "max_risk"), risks, strict=True):
-        if risk is not None:
-            _check_level(doc, (*loc, key), risk, pack.scale.risk)
-
-
-def _check_level(doc: Document, loc: Loc, level: str, levels: tuple[str, ...]) -> None:
-    if level not in levels:
-        hint = did_you_mean(level, levels)
-        raise doc.error(
-            loc, f"{format_loc(loc)}: unknown level '{level}'{hint}; use {', '.join(levels)}"
-        )
-
-
-def _question(doc: Document, loc: Loc, qid: str, questions: dict[str, Question]) -> Question:
-    if qid not in questions:
-        hint = did_you_mean(qid, questions)
-        raise doc.error(loc, f"{format_loc(loc)}: unknown question '{qid}'{hint}")
-    return questions[qid]
-
-
-def _check_condition(
-    doc: Document, at: Loc, cond: Condition, questions: dict[str, Question]
-) -> None:
-    for leaf, sub in leaves(cond):
-        loc = (*at, *sub)
-        question = _question(doc, (*loc, "q"), leaf.q, questions)
-        _check_leaf(doc, loc, leaf, question)
-
-
-def _check_leaf(doc: Document, loc: Loc, leaf: Leaf, question: Question) -> None:
-    ops = leaf.operators()
-    where = format_loc(loc)
-    if len(ops) != 1:
-        raise doc.error(loc, f"{where}: a leaf needs exactly one operator, got {len(ops)}")
-    op, operand = ops[0]
-    allowed = allowed_operators(question.type)
-    if op not in allowed:
-        raise doc.error(
-            loc,
-            f"{where}: '{op}' does not apply to {question.type} question '{question.id}'; "
-            f"use {', '.join(sorted(allowed))}",
-        )
-    values = operand if isinstance(operand, list) else [operand]
-    for value in values:
-        if question.type == "text" and not isinstance(value, str):
-            raise doc.error(loc, f"{where}: '{question.id}' is text, got {brief(value)}")
-        if question.type == "bool" and not isinstance(value, bool):
-            raise doc.error(loc, f"{where}: '{question.id}' is true or false, got {value!r}")
-        if question.type in ("choice", "multi") and value not in question.choice_values:
-            hint = did_you_mean(str(value), question.choice_values)
-            raise doc.error(
-                (*loc, op), f"{where}.{op}: '{value}' is not a choice of '{question.id}'{hint}"
-            )
