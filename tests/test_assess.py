@@ -67,10 +67,10 @@ def _keys(path: Path) -> str:
 
 
 def _report(cli: Callable[..., Result], path: Path) -> dict[str, Any]:
-    """The assessment, less what names the file, and with "missing" read as "unknown": the
-    interview records "I don't know" where a hand-written file may leave a question out."""
+    """The assessment, less what names the file or who answered, and with "missing" read as
+    "unknown": the interview records "I don't know" where a file may leave a question out."""
     data: dict[str, Any] = json.loads(cli("report", path, "--format", "json").out)
-    for key in ("answers_file", "answers_sha256"):
+    for key in ("answers_file", "answers_sha256", "provenance"):
         data.pop(key)
     for item in data["assumptions"]:
         item["answer"] = "unknown"

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLES, SCENARIOS, Result
+from tests.conftest import EXAMPLES, ROOT, SCENARIOS, Result
 
 RISK = ["none", "low", "medium", "high", "critical"]
 GOLDEN = Path(__file__).parent / "golden"
@@ -59,10 +59,13 @@ def test_celebrity_enumeration_figures(cli: Callable[..., Result]) -> None:
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-@pytest.mark.parametrize("fmt", ["json", "md"])
-def test_golden_report(cli: Callable[..., Result], path: Path, fmt: str) -> None:
+@pytest.mark.parametrize("fmt", ["json", "md", "html", "sarif", "csv"])
+def test_golden_report(
+    cli: Callable[..., Result], path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Rendered reports are checked in; a deliberate change regenerates them (UPDATE_GOLDEN=1)."""
-    result = cli("report", path, "--format", fmt)
+    monkeypatch.chdir(ROOT)  # reports name the answers file relative to the working folder
+    result = cli("report", path.relative_to(ROOT), "--format", fmt)
     assert result.code == 0, result.err
     golden = GOLDEN / f"{path.stem}.{fmt}"
     if os.environ.get("UPDATE_GOLDEN"):

@@ -36,6 +36,7 @@ class MitigationOut(Model):
     title: str = Field(description="The measure, one line.")
     description: str = Field(description="What to do and what it changes.")
     reduces: dict[str, int] = Field(description="Steps it lowers likelihood and severity by.")
+    relevant: bool = Field(True, description="False when the answers show it is already in place.")
 
 
 class MeasureOut(Model):
@@ -62,7 +63,7 @@ class ThreatOut(Model):
     because: tuple[str, ...] = Field(description="The answers that made it apply, then each step.")
     facts: tuple[Fact, ...] = Field(description="The answers that made it apply, structured.")
     steps: tuple[ScoreStep, ...] = Field(description="How likelihood and severity were reached.")
-    mitigations: tuple[str, ...] = Field(description="Mitigation titles.")
+    mitigations: tuple[str, ...] = Field(description="Titles of the mitigations relevant here.")
     mitigation_details: tuple[MitigationOut, ...] = Field(description="Mitigations in full.")
     references: dict[str, tuple[str, ...]] = Field(description="Cross-references by framework.")
     estimate: dict[str, Any] | None = Field(None, description="Quantitative estimate, if any.")
@@ -126,14 +127,72 @@ class FlagOut(Model):
     assumed: bool = Field(description="True when it rests on a worst-case assumption.")
 
 
+class NecessityOut(Model):
+    """A necessity-and-proportionality point, as the answers settle it (or not)."""
+
+    id: str = Field(description="Check id.")
+    topic: str = Field(description="What is weighed.")
+    article: str = Field(description="The GDPR provision.")
+    status: Literal["ok", "concern", "to_complete"] = Field(
+        description="ok, concern (reconsider), or to_complete (the DPO answers by hand)."
+    )
+    finding: str = Field(description="What the answers show, or what to write.")
+    facts: tuple[Fact, ...] = Field((), description="The answers behind the finding.")
+
+
 class Screening(Model):
-    """WP248 screening and AI Act flags."""
+    """WP248 screening, AI Act flags, necessity and proportionality, review triggers."""
 
     criteria: tuple[CriterionOut, ...] = Field(description="The WP248 criteria.")
     criteria_met: int = Field(description="How many criteria are met.")
     threshold: int = Field(description="Criteria met from which a DPIA is likely required.")
     dpia_likely_required: bool = Field(description="criteria_met >= threshold.")
     ai_act: tuple[FlagOut, ...] = Field(description="AI Act flags raised.")
+    necessity: tuple[NecessityOut, ...] = Field(
+        (), description="Necessity and proportionality (Art. 35(7)(b))."
+    )
+    review_triggers: tuple[str, ...] = Field(
+        (), description="Changes after which the assessment is reviewed (Art. 35(11))."
+    )
+
+
+class Recommendation(Model):
+    """A pack mitigation not yet recorded, and how much residual risk it would remove."""
+
+    threat: str = Field(description="Threat id.")
+    mitigation: str = Field(description="Mitigation id, usable in `measures`.")
+    title: str = Field(description="The measure.")
+    risk_now: str = Field(description="The threat's residual risk now.")
+    risk_after: str = Field(description="Its residual risk with this measure implemented.")
+
+
+class ActionItem(Model):
+    """A recorded measure in the action plan."""
+
+    threat: str = Field(description="Threat id.")
+    measure: str = Field(description="Mitigation id or free text.")
+    title: str = Field(description="Readable title.")
+    status: str = Field(description="planned or implemented.")
+    owner: str | None = Field(None, description="Who is responsible.")
+    due: str | None = Field(None, description="ISO date it is due.")
+    effect: str = Field(description="What it lowers, e.g. `likelihood -1`.")
+
+
+class CatalogueEntry(Model):
+    """A threat of the packs, for the glossary and for SARIF rules."""
+
+    id: str = Field(description="Threat id.")
+    title: str = Field(description="Short title.")
+    summary: str = Field(description="One sentence.")
+    references: dict[str, tuple[str, ...]] = Field(description="Cross-references.")
+
+
+class Provenance(Model):
+    """Who answered, when, and where the answers are."""
+
+    answers_path: str = Field(description="The answers file as given (relative when possible).")
+    answered_by: str | None = Field(None, description="Who answered (from the answers file).")
+    answered_at: str | None = Field(None, description="When the last answer was given.")
 
 
 class PackRef(Model):
@@ -159,6 +218,9 @@ class Assessment(Model):
     risk_levels: tuple[str, ...] = Field(description="Risk levels, low to high.")
     likelihood_levels: tuple[str, ...] = Field(description="Likelihood levels, low to high.")
     severity_levels: tuple[str, ...] = Field(description="Severity levels, low to high.")
+    risk_matrix: dict[str, tuple[str, ...]] = Field(
+        description="Likelihood level -> the risk for each severity level, in severity order."
+    )
     threats: tuple[ThreatOut, ...] = Field(description="Threats that apply, highest risk first.")
     assumptions: tuple[Assumption, ...] = Field(description="Worst-case assumptions made.")
     ignored: tuple[Ignored, ...] = Field(description="Answers ignored (question hidden).")
@@ -167,4 +229,13 @@ class Assessment(Model):
     orphans: tuple[str, ...] = Field(
         (), description="Measures and acceptances naming a threat that does not apply."
     )
+    provenance: Provenance = Field(description="Who answered, when, and where.")
+    recommendations: tuple[Recommendation, ...] = Field(
+        (), description="The measures that would lower residual risk most, best first."
+    )
+    action_plan: tuple[ActionItem, ...] = Field((), description="Recorded measures, by due date.")
+    prior_consultation: bool = Field(
+        False, description="High or critical residual risk remains: Art. 36 prior consultation."
+    )
+    catalogue: tuple[CatalogueEntry, ...] = Field((), description="Every threat of the packs.")
     parameters: dict[str, Any] = Field(description="Estimate parameters in force.")

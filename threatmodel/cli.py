@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from threatmodel import __version__
-from threatmodel.errors import ThreatmodelError
+from threatmodel.errors import ThreatmodelError, UsageError
 
 if TYPE_CHECKING:
     from threatmodel.assessment import Assessment
@@ -30,6 +30,10 @@ app = typer.Typer(
 )
 rules_app = typer.Typer(help="Rule-pack tooling.", no_args_is_help=True, rich_markup_mode=None)
 app.add_typer(rules_app, name="rules")
+templates_app = typer.Typer(
+    help="The report templates, to be edited.", no_args_is_help=True, rich_markup_mode=None
+)
+app.add_typer(templates_app, name="templates")
 
 EXIT_FINDINGS = 1
 EXIT_INVALID = 2
@@ -42,7 +46,11 @@ class ReportFormat(str, Enum):
     """Report formats available."""
 
     md = "md"
+    html = "html"
+    pdf = "pdf"
     json = "json"
+    sarif = "sarif"
+    csv = "csv"
 
 
 class QuestionsFormat(str, Enum):
@@ -83,6 +91,12 @@ def _root(
 
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")]
 FormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")]
+TemplateDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--template-dir", help="Templates here override the built-in ones of the same name."
+    ),
+]
 
 
 @app.command()
@@ -96,9 +110,9 @@ def assess(
     fmt: FormatOpt = ReportFormat.md,
     output: OutputOpt = None,
     rules: RulesOpt = None,
+    template_dir: TemplateDirOpt = None,
 ) -> int:
     """Interactive questionnaire; saves each answer at once, then writes the report."""
-    from threatmodel.errors import UsageError
     from threatmodel.prompting import terminal_ready
 
     if not terminal_ready():
@@ -111,12 +125,12 @@ def assess(
     from threatmodel.pack import load_packs
     from threatmodel.prompting import Prompter
 
-    target = output or answers.with_suffix(".json" if fmt == ReportFormat.json else ".md")
+    target = output or answers.with_suffix(f".{fmt.value}")
     _refuse_overwrite(answers, target)
     pack = load_packs(rules or [])
     Interview.open(pack, answers, Prompter(), typer.echo).run(review_all=review)
     assessment = assess_file(answers, pack)
-    _emit(assessment, fmt.value, target)
+    _emit(assessment, fmt.value, target, template_dir)
     typer.echo(f"\nAnswers saved in {answers}; report written to {target}.")
     _summary(assessment)
     return 0
@@ -129,6 +143,7 @@ def report(
     output: OutputOpt = None,
     rules: RulesOpt = None,
     strict: StrictOpt = False,
+    template_dir: TemplateDirOpt = None,
 ) -> int:
     """Assess an answers file and write the report (to standard output by default)."""
     from threatmodel.core import assess_file
@@ -138,7 +153,7 @@ def report(
         _refuse_overwrite(answers, output)
     assessment = assess_file(answers, load_packs(rules or []), strict)
     _warn_orphans(assessment)
-    _emit(assessment, fmt.value, output)
+    _emit(assessment, fmt.value, output, template_dir)
     where = "" if output is None else f"; report written to {output}"
     count = len(assessment.threats)
     typer.echo(
@@ -186,20 +201,25 @@ def _warn_orphans(assessment: Assessment) -> None:
         typer.echo(f"threatmodel: warning: {orphan}", err=True)
 
 
-def _emit(assessment: Assessment, fmt: str, output: Path | None) -> None:
+def _emit(assessment: Assessment, fmt: str, output: Path | None, template_dir: Path | None) -> None:
     from threatmodel.fileio import write_atomic, write_stdout
-    from threatmodel.render import render
+    from threatmodel.render import render, render_pdf
 
-    text = render(assessment, fmt)
+    if template_dir is not None and not template_dir.is_dir():
+        raise UsageError(f"--template-dir {template_dir}: no such folder")
+    data: str | bytes
+    data = (
+        render_pdf(assessment, template_dir)
+        if fmt == "pdf"
+        else render(assessment, fmt, template_dir)
+    )
     if output is None:
-        write_stdout(text)
+        write_stdout(data)
     else:
-        write_atomic(output, text)
+        write_atomic(output, data)
 
 
 def _refuse_overwrite(answers: Path, output: Path) -> None:
-    from threatmodel.errors import UsageError
-
     if output.resolve() == answers.resolve():
         raise UsageError(f"--output {output} is the answers file itself; choose another path")
 
@@ -246,7 +266,7 @@ def rules_show(
     """Show one threat or question as YAML."""
     import yaml
 
-    from threatmodel.errors import UsageError, did_you_mean
+    from threatmodel.errors import did_you_mean
     from threatmodel.pack import load_packs
 
     pack = load_packs(rules or [])
@@ -305,6 +325,19 @@ def rules_test(
     failed = sum(not r.passed for r in results)
     typer.echo(f"{len(results) - failed} passed, {failed} failed")
     return EXIT_FINDINGS if failed else 0
+
+
+@templates_app.command("export")
+def templates_export(
+    folder: Annotated[Path, typer.Argument(help="Where to copy the built-in templates.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite files already there.")] = False,
+) -> int:
+    """Copy the built-in templates to FOLDER; edit them and pass --template-dir FOLDER."""
+    from threatmodel.templating import export_templates
+
+    for path in export_templates(folder, force):
+        typer.echo(str(path))
+    return 0
 
 
 def main(argv: list[str] | None = None) -> None:

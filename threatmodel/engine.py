@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
-from threatmodel import __version__
+from threatmodel import __version__, plan
 from threatmodel.answers import Answers
-from threatmodel.assessment import AnswerOut, Assessment, Assumption, PackRef, ThreatOut
+from threatmodel.assessment import (
+    AnswerOut,
+    Assessment,
+    Assumption,
+    PackRef,
+    Provenance,
+    ThreatOut,
+)
 from threatmodel.conditions import leaves
 from threatmodel.enumeration import INPUTS as ENUMERATION_INPUTS
 from threatmodel.errors import brief
@@ -43,14 +51,39 @@ def assess(pack: Pack, answers: Answers, generated_at: dt.datetime) -> Assessmen
         risk_levels=scale.risk,
         likelihood_levels=scale.likelihood,
         severity_levels=scale.severity,
+        risk_matrix=scale.matrix,
         threats=tuple(threats),
         assumptions=_with_effects(pack, resolved, threats),
         ignored=tuple(resolved.ignored),
         answers=_answers_out(pack, resolved),
         screening=screen(pack.screening, resolved) if pack.screening else None,
         orphans=_orphans(answers, {t.id for t in threats}),
+        provenance=_provenance(answers),
+        recommendations=plan.recommendations(pack, threats),
+        action_plan=plan.action_plan(threats),
+        prior_consultation=plan.prior_consultation(scale, threats),
+        catalogue=plan.catalogue(pack),
         parameters={"enumeration": scale.enumeration.model_dump()},
     )
+
+
+def _provenance(answers: Answers) -> Provenance:
+    recorded = answers.file.provenance
+    when = recorded.answered_at if recorded else None
+    return Provenance(
+        answers_path=_shown_path(answers.path),
+        answered_by=recorded.answered_by if recorded else None,
+        answered_at=when.isoformat() if when else None,
+    )
+
+
+def _shown_path(path: Path) -> str:
+    """The answers file relative to the working folder when it is below it (as a repository
+    path, for SARIF), else as given."""
+    try:
+        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
 
 
 def _orphans(answers: Answers, applying: set[str]) -> tuple[str, ...]:

@@ -19,11 +19,16 @@ def _mode_for(path: Path) -> int:
         return 0o666 & ~umask
 
 
-def write_stdout(text: str) -> None:
+def write_stdout(data: str | bytes) -> None:
     """Write a report to standard output; a closed or full stream is an error, not a crash."""
     try:
-        sys.stdout.write(text)
-        sys.stdout.flush()
+        if isinstance(data, bytes):
+            sys.stdout.flush()
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+        else:
+            sys.stdout.write(data)
+            sys.stdout.flush()
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)
@@ -32,7 +37,7 @@ def write_stdout(text: str) -> None:
         raise InputError("standard output", f"cannot write: {exc.strerror}") from None
 
 
-def write_atomic(path: Path, text: str) -> None:
+def write_atomic(path: Path, data: str | bytes) -> None:
     """Write to a temporary file beside `path`, flush it to disk, then rename it over `path`."""
     folder = path.parent if str(path.parent) else Path(".")
     try:
@@ -40,8 +45,8 @@ def write_atomic(path: Path, text: str) -> None:
     except OSError as exc:
         raise InputError(path, f"cannot write: {exc.strerror}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
-            handle.write(text)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data if isinstance(data, bytes) else data.encode("utf-8"))
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp creates the file private (0600); give it the mode the file had, or the mode a

@@ -58,13 +58,22 @@ def check_threat(pack: Pack, doc: Document, threat: Threat) -> Threat:
                 if getattr(mod, key) is not None:
                     check_level(doc, (*loc, key), getattr(mod, key), levels)
         factors[name] = factor.model_copy(update={"modifiers": tuple(modifiers)})
+    mitigations = []
+    for i, mitigation in enumerate(threat.mitigations):
+        relevant = mitigation.when
+        if relevant is not None:
+            loc = ("mitigations", i, "when")
+            relevant = inline_refs(doc, loc, relevant, pack.conditions)
+            check_condition(doc, loc, relevant, pack.testable)
+        mitigations.append(mitigation.model_copy(update={"when": relevant}))
     if threat.severity.from_estimate:
         raise doc.error(("severity", "from_estimate"), "from_estimate applies to likelihood only")
     if threat.likelihood.from_estimate and threat.estimate is None:
         raise doc.error(("likelihood", "from_estimate"), "from_estimate needs `estimate:` set")
     for i, case in enumerate(threat.cases):
         check_case(pack, doc, ("cases", i), case.answers, (case.min_risk, case.max_risk))
-    return threat.model_copy(update={"applies_when": applies, **factors})
+    update = {"applies_when": applies, "mitigations": tuple(mitigations), **factors}
+    return threat.model_copy(update=update)
 
 
 def check_screening(pack: Pack, doc: Document, spec: ScreeningFile) -> ScreeningFile:
@@ -79,8 +88,14 @@ def check_screening(pack: Pack, doc: Document, spec: ScreeningFile) -> Screening
         when = inline_refs(doc, ("ai_act", i, "when"), flag.when, pack.conditions)
         check_condition(doc, ("ai_act", i, "when"), when, pack.testable)
         flags.append(flag.model_copy(update={"when": when}))
+    checks = []
+    for i, check in enumerate(spec.necessity):
+        when = inline_refs(doc, ("necessity", i, "when"), check.when, pack.conditions)
+        check_condition(doc, ("necessity", i, "when"), when, pack.testable)
+        checks.append(check.model_copy(update={"when": when}))
     wp248 = spec.wp248.model_copy(update={"criteria": tuple(criteria)})
-    return spec.model_copy(update={"wp248": wp248, "ai_act": tuple(flags)})
+    update = {"wp248": wp248, "ai_act": tuple(flags), "necessity": tuple(checks)}
+    return spec.model_copy(update=update)
 
 
 def check_case(

@@ -163,6 +163,11 @@ class Mitigation(Model):
     title: str = Field(description="The measure, imperative, one line.")
     description: str = Field(description="What to do and what it changes.")
     reduces: Reduction = Field(Reduction(), description="Its effect on residual risk.")
+    when: Condition | None = Field(
+        None,
+        description="Relevant only when this holds (e.g. keeping weights server-side, when they "
+        "are distributed); otherwise it is neither listed nor recommended.",
+    )
 
 
 class Case(Model):
@@ -233,11 +238,41 @@ class Flag(Model):
     text: str = Field(description="What it means and what to do, for a DPO.")
 
 
+class NecessityCheck(Model):
+    """A necessity-and-proportionality point (GDPR Art. 35(7)(b)) drawn from the answers."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable id.")
+    topic: str = Field(description="What is weighed, e.g. output minimisation.")
+    article: str = Field(description="The GDPR provision it answers to.")
+    when: Condition = Field(description="A concern when this holds.")
+    concern: str = Field(description="What to reconsider, when the condition holds.")
+    ok: str = Field(description="What the answers show, when it does not.")
+
+
+class ManualItem(Model):
+    """A DPIA point the answers cannot settle: the DPO completes it by hand."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable id.")
+    topic: str = Field(description="What must be stated.")
+    article: str = Field(description="The GDPR provision it answers to.")
+    text: str = Field(description="What to write, and where it comes from.")
+
+
 class ScreeningFile(Model):
-    """`screening.yaml`: the WP248 screening and the AI Act flags."""
+    """`screening.yaml`: what a DPIA needs beyond the threats: the WP248 screening, the AI Act
+    flags, necessity and proportionality, and the triggers for review."""
 
     wp248: WP248 = Field(description="The WP248 screening.")
     ai_act: tuple[Flag, ...] = Field((), description="AI Act flags.")
+    necessity: tuple[NecessityCheck, ...] = Field(
+        (), description="Necessity and proportionality points drawn from the answers."
+    )
+    to_complete: tuple[ManualItem, ...] = Field(
+        (), description="Points the DPO must complete by hand."
+    )
+    review_triggers: tuple[str, ...] = Field(
+        (), description="Changes after which the assessment must be reviewed (Art. 35(11))."
+    )
 
 
 class EnumerationParameters(Model):

@@ -1,9 +1,14 @@
-"""Rendering an Assessment: JSON directly, documents through sandboxed Jinja templates."""
+"""Rendering an Assessment: JSON directly; Markdown, HTML, SARIF and CSV through sandboxed Jinja
+templates, each escaped for its own format by construction; PDF from the HTML."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -12,15 +17,11 @@ from threatmodel.errors import InputError
 from threatmodel.numbers import format_number
 from threatmodel.resources import data_dir
 
-TEMPLATES = {"md": "report.md.j2"}
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 # Characters that start a block (heading, list, quote) only at the beginning of a line or cell.
 _MD_LEADING = re.compile(r"^(\d+)?((?(1)[.)](?=\s|$)|[#+\-=]))")
-
-
-def to_json(assessment: Assessment) -> str:
-    """The canonical JSON: stable key order, two-space indent, UTF-8 text, trailing newline."""
-    return json.dumps(assessment.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def md_escape(value: Any) -> str:
@@ -29,59 +30,149 @@ def md_escape(value: Any) -> str:
     return _MD_LEADING.sub(lambda m: (m.group(1) or "") + "\\" + m.group(2), text)
 
 
+def json_value(value: Any) -> str:
+    """A value as a JSON literal: strings quoted and escaped, numbers and lists as they are."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def csv_cell(value: Any) -> str:
+    """One quoted CSV cell, on one line, that a spreadsheet will not run as a formula."""
+    text = " ".join(str(value).split()) if value is not None else ""
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="").writerow([text])
+    return buffer.getvalue()
+
+
+@dataclass(frozen=True)
+class Format:
+    """A document format: its template and how a value is escaped for it."""
+
+    template: str
+    escape: Callable[[Any], str] | None  # None: HTML, escaped by Jinja's autoescape
+    check: Callable[[str], str] | None = None  # validates (and normalises) the rendered text
+
+
+def _json_document(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    except ValueError as exc:
+        raise ValueError(f"the template produced invalid JSON ({exc})") from None
+
+
+FORMATS = {
+    "md": Format("report.md.j2", md_escape),
+    "html": Format("report.html.j2", None),
+    "sarif": Format("report.sarif.j2", json_value, _json_document),
+    "csv": Format("report.csv.j2", csv_cell),
+}
+TEXT_FORMATS = ("md", "html", "json", "sarif", "csv")
+
+
+def to_json(assessment: Assessment) -> str:
+    """The canonical JSON: stable key order, two-space indent, UTF-8 text, trailing newline."""
+    return json.dumps(assessment.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
 def render(assessment: Assessment, fmt: str, template_dir: Path | None = None) -> str:
-    """The assessment in `fmt` (json, or a document format rendered from a template)."""
+    """The assessment in a text format: json, or a document rendered from a template."""
     if fmt == "json":
         return to_json(assessment)
-    return _render_template(TEMPLATES[fmt], {"a": assessment}, template_dir)
+    spec = FORMATS[fmt]
+    text = _render_template(spec, _context(assessment), template_dir)
+    if spec.check is not None:
+        try:
+            text = spec.check(text)
+        except ValueError as exc:
+            raise InputError(spec.template, str(exc)) from None
+    return text
 
 
-def _render_template(name: str, context: dict[str, Any], template_dir: Path | None) -> str:
+def render_pdf(assessment: Assessment, template_dir: Path | None = None) -> bytes:
+    """The HTML document printed to PDF with WeasyPrint (the optional `pdf` extra)."""
+    try:
+        import weasyprint  # type: ignore[import-not-found, unused-ignore]
+    except (ImportError, OSError) as exc:  # OSError: the package is there, its libraries are not
+        raise InputError(
+            None,
+            "--format pdf needs WeasyPrint: pip install 'threatmodel[pdf]' (and on Debian or "
+            f"Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0); {type(exc).__name__}",
+        ) from None
+    html = render(assessment, "html", template_dir)
+    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
+    return pdf
+
+
+def _context(assessment: Assessment) -> dict[str, Any]:
+    answers = {a.question: a.value for a in assessment.answers}
+    matrix = assessment.risk_matrix
+    severities = assessment.severity_levels
+    return {
+        "a": assessment,
+        "answer": lambda qid: answers.get(qid, ""),
+        "risk_of": lambda likelihood, severity: matrix[likelihood][severities.index(severity)],
+    }
+
+
+def _render_template(spec: Format, context: dict[str, Any], template_dir: Path | None) -> str:
     # Imported here: jinja2 costs start-up time that `check` and `--format json` never need.
     import jinja2
     from jinja2.sandbox import ImmutableSandboxedEnvironment
     from markupsafe import Markup
 
+    escape = spec.escape
+
     def finalize(value: Any) -> Any:
-        # Every {{ expression }} is escaped for Markdown unless a template marks it `|safe`, so
-        # forgetting a filter can never let what a user typed become markup.
-        return value if isinstance(value, Markup) else md_escape(value)
+        # Every {{ expression }} is escaped for the format unless a template marks it `|safe`,
+        # so forgetting a filter can never let what a user typed become markup or code.
+        if escape is None or isinstance(value, Markup):
+            return value
+        return escape(value)
 
     search = [str(template_dir)] if template_dir else []
     env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader([*search, str(data_dir("templates"))]),
         undefined=jinja2.StrictUndefined,
-        autoescape=False,
+        autoescape=escape is None,
         finalize=finalize,
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    # Markup() below wraps text that is already escaped (or built only from ids and numbers).
-    env.filters["md"] = lambda v: Markup(md_escape(v))  # noqa: S704
-    # Inside a code span only a backtick ends it; a pipe would still end a table cell.
-    env.filters["code"] = lambda v: Markup(  # noqa: S704
-        "`" + " ".join(str(v).replace("`", "'").replace("|", "\\|").split()) + "`"
-    )
-    env.filters["num"] = lambda v: Markup(format_number(float(v)))  # noqa: S704
-    env.filters["upper_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
+    _add_filters(env.filters, Markup)
     try:
-        return env.get_template(name).render(**context)
+        return env.get_template(spec.template).render(**context)
     except jinja2.TemplateSyntaxError as exc:
-        raise InputError(
-            exc.filename or name, f"template error: {exc.message}", exc.lineno
-        ) from None
+        name = exc.filename or spec.template
+        raise InputError(name, f"template error: {exc.message}", exc.lineno) from None
     except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
         # A template, built-in or the organisation's own, failed while rendering: name it and
         # its line; never a traceback.
-        raise InputError(name, f"template error: {exc}", _template_line(exc)) from None
+        frame, line = _template_frame(exc)
+        raise InputError(frame or spec.template, f"template error: {exc}", line) from None
 
 
-def _template_line(exc: BaseException) -> int | None:
+def _add_filters(filters: dict[str, Any], markup: type) -> None:
+    # markup() below wraps text that is already escaped (or built only from ids and numbers).
+    filters["md"] = lambda v: markup(md_escape(v))
+    # Inside a code span only a backtick ends it; a pipe would still end a table cell.
+    filters["code"] = lambda v: markup(
+        "`" + " ".join(str(v).replace("`", "'").replace("|", "\\|").split()) + "`"
+    )
+    filters["num"] = lambda v: markup(format_number(float(v)))
+    filters["upper_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
+    filters["refs"] = lambda refs: "; ".join(f"{k} {', '.join(v)}" for k, v in sorted(refs.items()))
+    filters["slug"] = lambda v: markup(re.sub(r"[^a-z0-9-]", "-", str(v).lower()))
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
     tb = exc.__traceback__
-    line = None
+    where: str | None = None
+    line: int | None = None
     while tb is not None:
-        if tb.tb_frame.f_code.co_filename.endswith(".j2"):
-            line = tb.tb_lineno
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            where, line = filename, tb.tb_lineno
         tb = tb.tb_next
-    return line
+    return where, line

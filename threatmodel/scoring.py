@@ -7,7 +7,7 @@ from typing import Any
 from threatmodel import enumeration
 from threatmodel.answers import AnswersFile
 from threatmodel.assessment import MeasureOut, MitigationOut, ScoreStep, ThreatOut
-from threatmodel.conditions import explain
+from threatmodel.conditions import evaluate, explain
 from threatmodel.packmodels import Factor, Modifier, Reduction, Scoring, Threat
 from threatmodel.resolve import Resolved
 from threatmodel.screening import facts_for
@@ -30,6 +30,16 @@ def score_threat(
     )
     severity = _factor("severity", threat.severity, resolved, scale.severity, steps, None)
     measures = _measures(threat, decisions)
+    mitigations = [
+        MitigationOut(
+            id=m.id,
+            title=m.title,
+            description=m.description.strip(),
+            reduces=m.reduces.model_dump(),
+            relevant=m.when is None or evaluate(m.when, resolved.values),
+        )
+        for m in threat.mitigations
+    ]
     # Residual risk counts implemented measures only: a plan does not lower today's risk.
     done = [m for m in measures if m.status == "implemented"]
     residual_l = _lower(scale.likelihood, likelihood, sum(m.reduces["likelihood"] for m in done))
@@ -51,16 +61,8 @@ def score_threat(
         because=tuple(because),
         facts=tuple(facts),
         steps=tuple(steps),
-        mitigations=tuple(m.title for m in threat.mitigations),
-        mitigation_details=tuple(
-            MitigationOut(
-                id=m.id,
-                title=m.title,
-                description=m.description.strip(),
-                reduces=m.reduces.model_dump(),
-            )
-            for m in threat.mitigations
-        ),
+        mitigations=tuple(m.title for m in mitigations if m.relevant),
+        mitigation_details=tuple(mitigations),
         references=threat.references,
         estimate=estimate,
         measures=tuple(measures),
@@ -71,7 +73,7 @@ def score_threat(
     )
 
 
-def _factor(  # noqa: PLR0917 - private helper; every argument is needed at each call
+def _factor(
     aspect: str,
     factor: Factor,
     resolved: Resolved,

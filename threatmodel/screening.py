@@ -3,7 +3,7 @@ screening.yaml. Like the engine, a pure function of the pack and the resolved an
 
 from __future__ import annotations
 
-from threatmodel.assessment import CriterionOut, Fact, FlagOut, Screening
+from threatmodel.assessment import CriterionOut, Fact, FlagOut, NecessityOut, Screening
 from threatmodel.conditions import Condition, evaluate, explain
 from threatmodel.packmodels import ScreeningFile
 from threatmodel.resolve import Resolved
@@ -44,12 +44,43 @@ def screen(spec: ScreeningFile, resolved: Resolved) -> Screening:
             )
     met_count = sum(c.met for c in criteria)
     return Screening(
+        necessity=_necessity(spec, resolved),
+        review_triggers=spec.review_triggers,
         criteria=tuple(criteria),
         criteria_met=met_count,
         threshold=spec.wp248.threshold,
         dpia_likely_required=met_count >= spec.wp248.threshold,
         ai_act=tuple(flags),
     )
+
+
+def _necessity(spec: ScreeningFile, resolved: Resolved) -> tuple[NecessityOut, ...]:
+    out = []
+    for check in spec.necessity:
+        concern, facts = _decide(check.when, resolved)
+        status = "concern" if concern else "ok"
+        finding = (check.concern if concern else check.ok).strip()
+        out.append(
+            NecessityOut(
+                id=check.id,
+                topic=check.topic,
+                article=check.article,
+                status=status,
+                finding=finding,
+                facts=facts,
+            )
+        )
+    out += [
+        NecessityOut(
+            id=item.id,
+            topic=item.topic,
+            article=item.article,
+            status="to_complete",
+            finding=item.text.strip(),
+        )
+        for item in spec.to_complete
+    ]
+    return tuple(out)
 
 
 def _decide(cond: Condition, resolved: Resolved) -> tuple[bool, tuple[Fact, ...]]:
