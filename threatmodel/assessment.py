@@ -102,6 +102,7 @@ class AnswerOut(Model):
     text: str = Field(description="The question.")
     section: str = Field(description="Section title.")
     value: str = Field(description="The answer as counted.")
+    label: str = Field(description="The answer in words: choice labels, yes or no.")
     source: Literal["given", "unknown", "missing"] = Field(description="Given, or assumed.")
 
 

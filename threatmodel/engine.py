@@ -22,7 +22,7 @@ from threatmodel.pack import Pack
 from threatmodel.resolve import NOT_STATED, Resolved, resolve
 from threatmodel.scoring import score_threat
 from threatmodel.screening import screen
-from threatmodel.values import show
+from threatmodel.values import label, show
 
 
 def assess(pack: Pack, answers: Answers, generated_at: dt.datetime) -> Assessment:
@@ -106,13 +106,14 @@ def _answers_out(pack: Pack, resolved: Resolved) -> tuple[AnswerOut, ...]:
     out = []
     for qid in resolved.visible:
         question = pack.questions[qid]
-        value = show(resolved.values[qid]) if qid in resolved.values else NOT_STATED
+        value = resolved.values.get(qid, NOT_STATED)
         out.append(
             AnswerOut(
                 question=qid,
                 text=question.text,
                 section=pack.sections[question.section].title,
-                value=value,
+                value=show(value),
+                label=label(question, value),
                 source=resolved.assumed.get(qid, "given"),
             )
         )

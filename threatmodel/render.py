@@ -92,7 +92,7 @@ def render(assessment: Assessment, fmt: str, template_dir: Path | None = None) -
 def render_pdf(assessment: Assessment, template_dir: Path | None = None) -> bytes:
     """The HTML document printed to PDF with WeasyPrint (the optional `pdf` extra)."""
     try:
-        import weasyprint  # type: ignore[import-not-found, unused-ignore]
+        import weasyprint  # type: ignore[import-untyped, import-not-found, unused-ignore]
     except (ImportError, OSError) as exc:  # OSError: the package is there, its libraries are not
         raise InputError(
             None,
@@ -105,7 +105,7 @@ def render_pdf(assessment: Assessment, template_dir: Path | None = None) -> byte
 
 
 def _context(assessment: Assessment) -> dict[str, Any]:
-    answers = {a.question: a.value for a in assessment.answers}
+    answers = {a.question: a.label for a in assessment.answers}
     matrix = assessment.risk_matrix
     severities = assessment.severity_levels
     return {

@@ -97,3 +97,15 @@ def show(value: Any) -> str:
     if isinstance(value, int | float):
         return format_number(value)
     return str(value)
+
+
+def label(question: Question, value: Any) -> str:
+    """An answer in words for a reader: choice labels instead of ids, yes or no for booleans."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    labels = {c.value: c.label for c in question.choices}
+    if isinstance(value, list):
+        return "; ".join(labels.get(str(v), str(v)) for v in value)
+    if isinstance(value, str) and value in labels:
+        return labels[value]
+    return show(value)
