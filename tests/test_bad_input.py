@@ -459,7 +459,7 @@ def test_the_base_pack_is_valid(cli: Cli, tmp_path: Path, answers: Path) -> None
     assert cli("rules", "lint", pack).code == 0
     result = cli("rules", "test", pack)
     assert result.code == 0, result.out
-    assert "pass  vendor-leak" in result.out
+    assert "vendor-leak                             1/1       1/1         1/1" in result.out
 
 
 @dataclass(frozen=True)
@@ -591,8 +591,9 @@ PACK_CASES = {
         {THREAT_FILE: edit(THREAT, "references:", "refrences:")},
         THREAT_FILE,
         24,
-        "refrences: unknown key 'refrences' (expected one of: applies_when, cases, description, "
-        "estimate, id, likelihood, mitigations, references, severity, summary, title)",
+        "refrences: unknown key 'refrences' (expected one of: applies_when, cases, deprecated, "
+        "description, estimate, id, likelihood, mitigations, references, severity, summary, "
+        "title)",
     ),
     # ---- manifest
     "engine-range-not-satisfied": BrokenPack(

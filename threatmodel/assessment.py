@@ -19,6 +19,7 @@ class ScoreStep(Model):
     after: str = Field(description="Level after the step.")
     reason: str = Field(description="Why, in words a DPO understands.")
     assumed: bool = Field(False, description="True when it rests on a worst-case assumption.")
+    questions: tuple[str, ...] = Field((), description="The answers that decided this step.")
 
 
 class Fact(Model):
@@ -63,6 +64,7 @@ class ThreatOut(Model):
     because: tuple[str, ...] = Field(description="The answers that made it apply, then each step.")
     facts: tuple[Fact, ...] = Field(description="The answers that made it apply, structured.")
     steps: tuple[ScoreStep, ...] = Field(description="How likelihood and severity were reached.")
+    reads: tuple[str, ...] = Field((), description="Every answer this threat's rules read.")
     mitigations: tuple[str, ...] = Field(description="Titles of the mitigations relevant here.")
     mitigation_details: tuple[MitigationOut, ...] = Field(description="Mitigations in full.")
     references: dict[str, tuple[str, ...]] = Field(description="Cross-references by framework.")
@@ -72,6 +74,7 @@ class ThreatOut(Model):
     residual_severity: str = Field(description="Severity after recorded measures.")
     residual_risk: str = Field(description="Risk after recorded measures.")
     accepted: dict[str, str] | None = Field(None, description="A recorded acceptance, if any.")
+    deprecated: str | None = Field(None, description="Set when the threat is being retired.")
 
 
 class Assumption(Model):
@@ -202,6 +205,8 @@ class PackRef(Model):
     name: str = Field(description="Pack name.")
     version: str = Field(description="Pack version.")
     sha256: str = Field(description="sha256 over the pack's files.")
+    overrides: tuple[str, ...] = Field((), description="Earlier threats this pack replaces.")
+    disables: tuple[str, ...] = Field((), description="Earlier threats this pack switches off.")
 
 
 class Assessment(Model):
@@ -229,6 +234,11 @@ class Assessment(Model):
     screening: Screening | None = Field(None, description="WP248 screening and AI Act flags.")
     orphans: tuple[str, ...] = Field(
         (), description="Measures and acceptances naming a threat that does not apply."
+    )
+    notices: tuple[str, ...] = Field(
+        (),
+        description="Deprecated questions and threats in use, and questions new or changed "
+        "since the answers were given.",
     )
     provenance: Provenance = Field(description="Who answered, when, and where.")
     recommendations: tuple[Recommendation, ...] = Field(

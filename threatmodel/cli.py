@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatmodel import __version__
+from threatmodel import __version__, project
 from threatmodel.errors import ThreatmodelError, UsageError
 
 if TYPE_CHECKING:
@@ -127,7 +127,8 @@ def assess(
 
     target = output or answers.with_suffix(f".{fmt.value}")
     _refuse_overwrite(answers, target)
-    pack = load_packs(rules or [])
+    pack = load_packs(project.rule_folders(answers, rules))
+    template_dir = template_dir or _project_template_dir(answers)
     Interview.open(pack, answers, Prompter(), typer.echo).run(review_all=review)
     assessment = assess_file(answers, pack)
     _emit(assessment, fmt.value, target, template_dir)
@@ -151,9 +152,9 @@ def report(
 
     if output is not None:
         _refuse_overwrite(answers, output)
-    assessment = assess_file(answers, load_packs(rules or []), strict)
+    assessment = assess_file(answers, load_packs(project.rule_folders(answers, rules)), strict)
     _warn_orphans(assessment)
-    _emit(assessment, fmt.value, output, template_dir)
+    _emit(assessment, fmt.value, output, template_dir or _project_template_dir(answers))
     where = "" if output is None else f"; report written to {output}"
     count = len(assessment.threats)
     typer.echo(
@@ -165,17 +166,37 @@ def report(
 @app.command()
 def check(
     answers: Annotated[Path, typer.Argument(help="The answers file (YAML).")],
-    fail_on: Annotated[str, typer.Option("--fail-on", help="Fail at this risk or above.")] = "high",
+    fail_on: Annotated[
+        str | None,
+        typer.Option(
+            "--fail-on", help="Fail at this risk or above (default: high, or the project's)."
+        ),
+    ] = None,
     rules: RulesOpt = None,
     strict: StrictOpt = False,
+    baseline: Annotated[
+        Path | None,
+        typer.Option(
+            "--baseline",
+            help="An earlier JSON assessment (or answers file): fail only on threats that are "
+            "new or whose residual risk rose since it.",
+        ),
+    ] = None,
 ) -> int:
     """CI gate: exit 1 when a threat's residual risk is at or above --fail-on."""
     from threatmodel.core import assess_file, gate
     from threatmodel.pack import load_packs
 
-    assessment = assess_file(answers, load_packs(rules or []), strict)
+    pack = load_packs(project.rule_folders(answers, rules))
+    assessment = assess_file(answers, pack, strict)
     _warn_orphans(assessment)
+    fail_on = fail_on or project.load(answers)[0].fail_on or "high"
     result = gate(assessment, fail_on, dt.date.today())
+    if baseline is not None:
+        from threatmodel import diffing
+
+        worse = set(diffing.regressions(diffing.load_side(baseline, pack), assessment))
+        result = result.only(worse)
     for threat in assessment.threats:
         mark = "FAIL" if threat.id in result.failing + result.expired else "ok  "
         note = " (accepted)" if threat.id in result.accepted else ""
@@ -197,8 +218,8 @@ def _summary(assessment: Assessment) -> None:
 
 
 def _warn_orphans(assessment: Assessment) -> None:
-    for orphan in assessment.orphans:
-        typer.echo(f"threatmodel: warning: {orphan}", err=True)
+    for warning in (*assessment.orphans, *assessment.notices):
+        typer.echo(f"threatmodel: warning: {warning}", err=True)
 
 
 def _emit(assessment: Assessment, fmt: str, output: Path | None, template_dir: Path | None) -> None:
@@ -219,6 +240,13 @@ def _emit(assessment: Assessment, fmt: str, output: Path | None, template_dir: P
         write_atomic(output, data)
 
 
+def _project_template_dir(answers: Path) -> Path | None:
+    settings, path = project.load(answers)
+    if path is None or settings.template_dir is None:
+        return None
+    return path.parent / settings.template_dir
+
+
 def _refuse_overwrite(answers: Path, output: Path) -> None:
     if output.resolve() == answers.resolve():
         raise UsageError(f"--output {output} is the answers file itself; choose another path")
@@ -235,7 +263,7 @@ def questions(
     from threatmodel.pack import load_packs
     from threatmodel.questionnaire import questions_json, questions_markdown
 
-    pack = load_packs(rules or [])
+    pack = load_packs(project.rule_folders(Path.cwd(), rules))
     sys.stdout.write(
         questions_json(pack) if fmt == QuestionsFormat.json else questions_markdown(pack)
     )
@@ -247,7 +275,7 @@ def rules_list(rules: RulesOpt = None) -> int:
     """List the threats of the layered packs with their cross-references."""
     from threatmodel.pack import load_packs
 
-    pack = load_packs(rules or [])
+    pack = load_packs(project.rule_folders(Path.cwd(), rules))
     for info in pack.packs:
         typer.echo(f"# pack {info.name} {info.version} ({info.path})")
     for threat in pack.threats.values():
@@ -269,7 +297,7 @@ def rules_show(
     from threatmodel.errors import did_you_mean
     from threatmodel.pack import load_packs
 
-    pack = load_packs(rules or [])
+    pack = load_packs(project.rule_folders(Path.cwd(), rules))
     item = pack.threats.get(threat_id) or pack.questions.get(threat_id)
     if item is None:
         hint = did_you_mean(threat_id, [*pack.threats, *pack.questions])
@@ -316,15 +344,86 @@ def rules_test(
     rules: RulesOpt = None,
 ) -> int:
     """Run every threat's must-apply and must-not-apply cases."""
-    from threatmodel.ruletools import run_cases
+    from threatmodel.ruletools import case_table, run_cases
 
     pack = _stack(folder, rules)
     results = run_cases(pack)
+    typer.echo(f"{'threat':<32} {'must apply':>10} {'must not':>9} {'risk bounds':>11}")
+    for threat_id, row in case_table(pack, results).items():
+        typer.echo(f"{threat_id:<32} {row[0]:>10} {row[1]:>9} {row[2]:>11}")
     for r in results:
-        typer.echo(f"{'pass' if r.passed else 'FAIL'}  {r.threat:<30} {r.case}: {r.detail}")
+        if not r.passed:
+            typer.echo(f"FAIL {r.threat}: {r.case}: {r.detail}")
     failed = sum(not r.passed for r in results)
     typer.echo(f"{len(results) - failed} passed, {failed} failed")
     return EXIT_FINDINGS if failed else 0
+
+
+class DiffFormat(str, Enum):
+    """Formats of `diff`."""
+
+    md = "md"
+    json = "json"
+
+
+@app.command()
+def diff(
+    old: Annotated[Path, typer.Argument(help="The earlier answers file or JSON assessment.")],
+    new: Annotated[Path, typer.Argument(help="The later answers file or JSON assessment.")],
+    fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="md or json.")] = DiffFormat.md,
+    rules: RulesOpt = None,
+) -> int:
+    """What changed between two assessments: answers, threats, risk levels, and why."""
+    from threatmodel import diffing
+    from threatmodel.fileio import write_stdout
+    from threatmodel.pack import load_packs
+
+    pack = load_packs(project.rule_folders(new, rules))
+    change = diffing.diff(diffing.load_side(old, pack), diffing.load_side(new, pack))
+    text = (
+        diffing.to_json(change)
+        if fmt == DiffFormat.json
+        else diffing.to_markdown(change, str(old), str(new))
+    )
+    write_stdout(text)
+    return 0
+
+
+class SchemaKind(str, Enum):
+    """Which JSON Schema."""
+
+    answers = "answers"
+    pack = "pack"
+
+
+@app.command()
+def schema(
+    kind: Annotated[SchemaKind, typer.Argument(help="answers or pack.")],
+    rules: RulesOpt = None,
+) -> int:
+    """Print a JSON Schema for editor completion of answer files or pack files."""
+    from threatmodel.pack import load_packs
+    from threatmodel.schemas import answers_schema, pack_schema, to_text
+
+    if kind == SchemaKind.answers:
+        text = to_text(answers_schema(load_packs(project.rule_folders(Path.cwd(), rules))))
+    else:
+        text = to_text(pack_schema())
+    sys.stdout.write(text)
+    return 0
+
+
+@rules_app.command("init")
+def rules_init(
+    folder: Annotated[Path, typer.Argument(help="A new folder for the organisation's pack.")],
+) -> int:
+    """Scaffold a pack (manifest, a question, a threat, its cases) that lints and tests clean."""
+    from threatmodel.scaffolding import init_pack
+
+    for path in init_pack(folder):
+        typer.echo(str(path))
+    typer.echo(f"Next: threatmodel rules lint {folder} && threatmodel rules test {folder}")
+    return 0
 
 
 @templates_app.command("export")

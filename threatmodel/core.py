@@ -59,6 +59,11 @@ class Gate:
         """True when nothing fails."""
         return not self.failing and not self.expired
 
+    def only(self, threats: set[str]) -> Gate:
+        """The gate restricted to these threats (those that got worse since a baseline); an
+        expired acceptance still fails, since it is due for review whatever the baseline."""
+        return Gate([t for t in self.failing if t in threats], self.expired, self.accepted)
+
 
 def gate(assessment: Assessment, fail_on: str, today: dt.date) -> Gate:
     """Threats that fail `check --fail-on`: residual risk at or above it, unless accepted."""

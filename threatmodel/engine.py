@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
-from threatmodel import __version__, plan
+from threatmodel import __version__, lifecycle, plan
 from threatmodel.answers import Answers
 from threatmodel.assessment import (
     AnswerOut,
@@ -15,8 +15,6 @@ from threatmodel.assessment import (
     Provenance,
     ThreatOut,
 )
-from threatmodel.conditions import leaves
-from threatmodel.enumeration import INPUTS as ENUMERATION_INPUTS
 from threatmodel.errors import brief
 from threatmodel.pack import Pack
 from threatmodel.resolve import NOT_STATED, Resolved, resolve
@@ -40,7 +38,16 @@ def assess(pack: Pack, answers: Answers, generated_at: dt.datetime) -> Assessmen
     return Assessment(
         tool_version=__version__,
         generated_at=generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-        packs=tuple(PackRef(name=p.name, version=p.version, sha256=p.sha256) for p in pack.packs),
+        packs=tuple(
+            PackRef(
+                name=p.name,
+                version=p.version,
+                sha256=p.sha256,
+                overrides=p.overrides,
+                disables=p.disables,
+            )
+            for p in pack.packs
+        ),
         answers_file=answers.path.name,
         answers_sha256=answers.sha256,
         system={
@@ -58,6 +65,7 @@ def assess(pack: Pack, answers: Answers, generated_at: dt.datetime) -> Assessmen
         answers=_answers_out(pack, resolved),
         screening=screen(pack.screening, resolved) if pack.screening else None,
         orphans=_orphans(answers, {t.id for t in threats}),
+        notices=lifecycle.notices(pack, answers, threats),
         provenance=_provenance(answers),
         recommendations=plan.recommendations(pack, threats),
         action_plan=plan.action_plan(threats),
@@ -124,18 +132,8 @@ def _with_effects(
     pack: Pack, resolved: Resolved, threats: list[ThreatOut]
 ) -> tuple[Assumption, ...]:
     """Each assumption with the applying threats whose rules read that answer."""
-    reads = {t.id: _questions_read(pack, t.id) for t in threats}
+    reads = {t.id: set(t.reads) for t in threats}
     return tuple(
         a.model_copy(update={"affects": tuple(t for t, qs in reads.items() if a.question in qs)})
         for a in resolved.assumptions
     )
-
-
-def _questions_read(pack: Pack, threat_id: str) -> set[str]:
-    threat = pack.threats[threat_id]
-    conditions = [threat.applies_when]
-    conditions += [m.when for f in (threat.likelihood, threat.severity) for m in f.modifiers]
-    read = {leaf.q for cond in conditions for leaf, _ in leaves(cond)}
-    if threat.estimate == "enumeration":
-        read |= set(ENUMERATION_INPUTS)
-    return read

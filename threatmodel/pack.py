@@ -35,6 +35,8 @@ class PackInfo:
     version: str
     sha256: str
     path: Path
+    overrides: tuple[str, ...] = ()
+    disables: tuple[str, ...] = ()
 
 
 @dataclass
@@ -51,7 +53,7 @@ class Pack:
     baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Pack name -> the answers its threats' test cases start from (`baseline.yaml`)."""
     owner: dict[str, str] = field(default_factory=dict)
-    """Threat id -> the name of the pack that defines it."""
+    """Threat or question id -> the name of the pack that defines it."""
     origin: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
 
     @property
@@ -101,7 +103,10 @@ def load_packs(extra: list[Path] | tuple[Path, ...] = ()) -> Pack:
 
 def _to_cache(pack: Pack) -> dict[str, Any]:
     return {
-        "packs": [[p.name, p.version, p.sha256, str(p.path)] for p in pack.packs],
+        "packs": [
+            [p.name, p.version, p.sha256, str(p.path), list(p.overrides), list(p.disables)]
+            for p in pack.packs
+        ],
         "sections": packcache.dump_models(pack.sections),
         "questions": packcache.dump_models(pack.questions),
         "threats": packcache.dump_models(pack.threats),
@@ -118,7 +123,10 @@ def _to_cache(pack: Pack) -> dict[str, Any]:
 
 def _from_cache(data: dict[str, Any]) -> Pack:
     return Pack(
-        packs=[PackInfo(n, v, sha, Path(p)) for n, v, sha, p in data["packs"]],
+        packs=[
+            PackInfo(n, v, sha, Path(p), tuple(over), tuple(dis))
+            for n, v, sha, p, over, dis in data["packs"]
+        ],
         baselines=data["baselines"],
         owner=data["owner"],
         origin={k: (Path(p), line) for k, (p, line) in data["origin"].items()},
@@ -134,7 +142,8 @@ def _load(folders: list[Path], digests: dict[Path, str]) -> Pack:
     screenings: list[tuple[Document, ScreeningFile]] = []
     for folder in folders:
         digest = digests.get(folder.resolve(), "")
-        pending += _add_pack(pack, folder, digest, named, screenings)
+        added, replaced = _add_pack(pack, folder, digest, named, screenings)
+        pending = [(d, t) for d, t in pending if t.id not in replaced] + added
     if pack.scoring is None:
         raise InputError(None, "no pack declares scoring.yaml")
     for doc, name in named:
@@ -152,7 +161,9 @@ def _add_pack(
     digest: str,
     named: list[tuple[Document, str]],
     pending_screening: list[tuple[Document, ScreeningFile]],
-) -> list[tuple[Document, Threat]]:
+) -> tuple[list[tuple[Document, Threat]], set[str]]:
+    """Add one pack's files; return its threats (to check once all packs are in) and the ids of
+    earlier threats it overrides or disables."""
     if not folder.is_dir():
         raise InputError(folder, "rule pack folder not found")
     manifest_doc = load_yaml(folder / "pack.yaml")
@@ -166,11 +177,14 @@ def _add_pack(
             ("engine",),
             f"pack '{manifest.name}' needs engine {manifest.engine}; this is {__version__}",
         )
-    pack.packs.append(PackInfo(manifest.name, manifest.version, digest, folder))
+    info = PackInfo(
+        manifest.name, manifest.version, digest, folder, manifest.overrides, manifest.disables
+    )
+    pack.packs.append(info)
     if (folder / "conditions.yaml").exists():
         named += _add_conditions(pack, load_yaml(folder / "conditions.yaml"))
     if (folder / "questions.yaml").exists():
-        _add_questions(pack, load_yaml(folder / "questions.yaml"))
+        _add_questions(pack, load_yaml(folder / "questions.yaml"), manifest.name)
     if (folder / "scoring.yaml").exists():
         doc = load_yaml(folder / "scoring.yaml")
         pack.scoring = parse_model(Scoring, doc, doc.data)
@@ -180,11 +194,29 @@ def _add_pack(
     if (folder / "baseline.yaml").exists():
         pack.baselines[manifest.name] = _baseline(load_yaml(folder / "baseline.yaml"), pack)
     _refuse_stray_files(folder)
+    replaced = _disable_and_release(pack, manifest, manifest_doc)
     added = [
         _add_threat(pack, load_yaml(path)) for path in sorted((folder / "threats").glob("*.yaml"))
     ]
+    own = {threat.id for _, threat in added}
+    for i, threat_id in enumerate(manifest.overrides):
+        if threat_id not in own:
+            message = f"overrides '{threat_id}' but has no threats/{threat_id}.yaml of its own"
+            raise manifest_doc.error(("overrides", i), message)
     pack.owner.update({threat.id: manifest.name for _, threat in added})
-    return added
+    return added, replaced
+
+
+def _disable_and_release(pack: Pack, manifest: Manifest, doc: Document) -> set[str]:
+    """Remove the earlier threats this pack disables or overrides; each must exist."""
+    for key in ("disables", "overrides"):
+        for i, threat_id in enumerate(getattr(manifest, key)):
+            if threat_id not in pack.threats:
+                hint = did_you_mean(threat_id, pack.threats)
+                raise doc.error((key, i), f"{key}: no earlier pack defines '{threat_id}'{hint}")
+            del pack.threats[threat_id]
+            pack.origin.pop(threat_id, None)
+    return {*manifest.disables, *manifest.overrides}
 
 
 KNOWN_FILES = {
@@ -221,7 +253,7 @@ def _digest(folder: Path) -> str:
     return digest.hexdigest()
 
 
-def _add_questions(pack: Pack, doc: Document) -> None:
+def _add_questions(pack: Pack, doc: Document, owner: str) -> None:
     parsed = parse_model(QuestionsFile, doc, doc.data)
     for i, section in enumerate(parsed.sections):
         if section.id in pack.sections:
@@ -240,6 +272,7 @@ def _add_questions(pack: Pack, doc: Document) -> None:
             raise doc.error((*loc, "id"), f"unknown section '{question.section}'{hint}")
         packcheck.check_worst_case(doc, loc, question)
         pack.questions[question.id] = _inline_branch(pack, doc, loc, question)
+        pack.owner[question.id] = owner
         pack.origin[question.id] = (doc.path, doc.line_of((*loc, "id")))
 
 

@@ -20,7 +20,7 @@ from threatmodel import __version__
 from threatmodel.conditions import Condition
 from threatmodel.packmodels import Question, Scoring, ScreeningFile, Section, Threat
 
-FORMAT = 1
+FORMAT = 2
 
 
 def key(digests: list[tuple[Path, str]]) -> str:

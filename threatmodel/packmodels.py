@@ -22,6 +22,29 @@ class Manifest(Model):
     version: str = Field(pattern=SEMVER_PATTERN, description="Semantic version of the pack.")
     engine: str = Field(description="Engine versions the pack works with, e.g. `>=0.1,<1`.")
     description: str = Field("", description="What the pack covers, in a sentence or two.")
+    overrides: tuple[str, ...] = Field(
+        (),
+        description="Threat ids of earlier packs that this pack replaces with its own file of "
+        "the same id (to change a threat's condition or scoring); a duplicate id is otherwise "
+        "an error.",
+    )
+    disables: tuple[str, ...] = Field(
+        (), description="Threat ids of earlier packs that do not apply in this organisation."
+    )
+
+
+class Deprecation(Model):
+    """A question or threat on its way out: it still loads and works, and says so."""
+
+    since: str = Field(pattern=SEMVER_PATTERN, description="The pack version that deprecated it.")
+    replaced_by: str | None = Field(None, description="The id that replaces it, if any.")
+    note: str = Field("", description="What to do instead.")
+
+    def describe(self) -> str:
+        """One sentence for warnings and reports."""
+        instead = f"; use {self.replaced_by}" if self.replaced_by else ""
+        note = f". {self.note.strip()}" if self.note.strip() else ""
+        return f"deprecated since {self.since}{instead}{note}"
 
 
 class Section(Model):
@@ -71,6 +94,13 @@ class Question(Model):
     )
     minimum: float | None = Field(None, description="number: the smallest valid answer.")
     maximum: float | None = Field(None, description="number: the largest valid answer.")
+    since: str | None = Field(
+        None, pattern=SEMVER_PATTERN, description="The pack version that added the question."
+    )
+    changed: str | None = Field(
+        None, pattern=SEMVER_PATTERN, description="The pack version that last changed its meaning."
+    )
+    deprecated: Deprecation | None = Field(None, description="Set when the question is retired.")
 
     @model_validator(mode="after")
     def _choices_match_type(self) -> Question:
@@ -207,6 +237,7 @@ class Threat(Model):
         default_factory=dict, description="Cross-references: atlas, owasp_ml, linddun, gdpr, …"
     )
     cases: tuple[Case, ...] = Field((), description="Must-apply and must-not-apply cases.")
+    deprecated: Deprecation | None = Field(None, description="Set when the threat is retired.")
 
 
 class Criterion(Model):

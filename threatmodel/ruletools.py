@@ -5,10 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from threatmodel import enumeration
 from threatmodel.answers import AnswersFile, answers_from_mapping
+from threatmodel.conditions import Condition, leaves
 from threatmodel.pack import Pack
 from threatmodel.packmodels import Case, Threat
 from threatmodel.resolve import resolve
+from threatmodel.satisfiable import impossible
 from threatmodel.scoring import score_threat
 
 
@@ -32,6 +35,7 @@ class CaseResult:
     case: str
     passed: bool
     detail: str
+    kind: str = "apply"  # "apply", "not-apply" or "bounds" (applies, but outside its risk range)
 
 
 def lint(pack: Pack) -> list[Finding]:
@@ -50,6 +54,48 @@ def lint(pack: Pack) -> list[Finding]:
             findings.append(Finding("warning", where, f"{threat.id}: fewer than two mitigations"))
         if not threat.references:
             findings.append(Finding("warning", where, f"{threat.id}: no cross-references"))
+        findings += _condition_findings(pack, threat, where)
+    return findings + _unused_questions(pack)
+
+
+def _threat_conditions(threat: Threat) -> list[tuple[str, Condition]]:
+    out: list[tuple[str, Condition]] = [("applies_when", threat.applies_when)]
+    for aspect in ("likelihood", "severity"):
+        factor = getattr(threat, aspect)
+        out += [(f"{aspect}.modifiers[{i}]", m.when) for i, m in enumerate(factor.modifiers)]
+    out += [(f"mitigations[{i}].when", m.when) for i, m in enumerate(threat.mitigations) if m.when]
+    return out
+
+
+def _condition_findings(pack: Pack, threat: Threat, where: str) -> list[Finding]:
+    findings = []
+    for place, cond in _threat_conditions(threat):
+        for problem in impossible(cond, pack.testable):
+            level = "error" if place == "applies_when" else "warning"
+            findings.append(Finding(level, where, f"{threat.id}: {place}: {problem}"))
+        for leaf, _ in leaves(cond):
+            question = pack.testable[leaf.q]
+            if question.deprecated is not None:
+                message = f"{threat.id}: {place} uses {leaf.q}, {question.deprecated.describe()}"
+                findings.append(Finding("warning", where, message))
+    return findings
+
+
+def _unused_questions(pack: Pack) -> list[Finding]:
+    """A question no rule reads costs every team an answer for nothing."""
+    used = set(enumeration.INPUTS)
+    conditions = [c for t in pack.threats.values() for _, c in _threat_conditions(t)]
+    conditions += [q.when for q in pack.questions.values() if q.when is not None]
+    if pack.screening is not None:
+        conditions += [c.when for c in pack.screening.wp248.criteria]
+        conditions += [f.when for f in pack.screening.ai_act]
+        conditions += [n.when for n in pack.screening.necessity]
+    used |= {leaf.q for cond in conditions for leaf, _ in leaves(cond)}
+    findings = []
+    for qid, question in pack.questions.items():
+        if question.type != "text" and qid not in used and question.deprecated is None:
+            path, line = pack.origin[qid]
+            findings.append(Finding("warning", f"{path}:{line}", f"{qid}: no rule reads it"))
     return findings
 
 
@@ -68,18 +114,39 @@ def run_case(pack: Pack, threat: Threat, case: Case) -> CaseResult:
     if result is None:
         ok = not case.applies
         detail = "does not apply" + ("" if ok else ", but must")
-        return CaseResult(threat.id, case.name, ok, detail)
+        return CaseResult(threat.id, case.name, ok, detail, "not-apply" if ok else "apply")
     if not case.applies:
-        return CaseResult(
-            threat.id, case.name, False, f"applies (risk {result.risk}), but must not"
-        )
+        detail = f"applies (risk {result.risk}), but must not"
+        return CaseResult(threat.id, case.name, False, detail, "not-apply")
     problems = []
     if case.min_risk and risks.index(result.risk) < risks.index(case.min_risk):
         problems.append(f"below the required {case.min_risk}")
     if case.max_risk and risks.index(result.risk) > risks.index(case.max_risk):
         problems.append(f"above the allowed {case.max_risk}")
     detail = f"applies, risk {result.risk}" + (": " + ", ".join(problems) if problems else "")
-    return CaseResult(threat.id, case.name, not problems, detail)
+    return CaseResult(threat.id, case.name, not problems, detail, "bounds" if problems else "apply")
+
+
+def case_table(pack: Pack, results: list[CaseResult]) -> dict[str, tuple[str, str, str]]:
+    """Per threat: must-apply, must-not-apply and risk-bound cases as `passed/total`."""
+    table = {}
+    for threat in pack.threats.values():
+        mine = [r for r in results if r.threat == threat.id]
+        apply = [c for c in threat.cases if c.applies]
+        bounded = [c for c in apply if c.min_risk or c.max_risk]
+        table[threat.id] = (
+            _ratio(len(apply) - sum(r.kind == "apply" and not r.passed for r in mine), len(apply)),
+            _ratio(
+                sum(r.kind == "not-apply" and r.passed for r in mine),
+                len(threat.cases) - len(apply),
+            ),
+            _ratio(len(bounded) - sum(r.kind == "bounds" for r in mine), len(bounded)),
+        )
+    return table
+
+
+def _ratio(passed: int, total: int) -> str:
+    return f"{passed}/{total}" if total else "-"
 
 
 def run_cases(pack: Pack) -> list[CaseResult]:

@@ -7,7 +7,7 @@ from typing import Any
 from threatmodel import enumeration
 from threatmodel.answers import AnswersFile
 from threatmodel.assessment import MeasureOut, MitigationOut, ScoreStep, ThreatOut
-from threatmodel.conditions import evaluate, explain
+from threatmodel.conditions import evaluate, explain, leaves
 from threatmodel.packmodels import Factor, Modifier, Reduction, Scoring, Threat
 from threatmodel.resolve import Resolved
 from threatmodel.screening import facts_for
@@ -61,6 +61,7 @@ def score_threat(
         because=tuple(because),
         facts=tuple(facts),
         steps=tuple(steps),
+        reads=questions_read(threat),
         mitigations=tuple(m.title for m in mitigations if m.relevant),
         mitigation_details=tuple(mitigations),
         references=threat.references,
@@ -70,7 +71,18 @@ def score_threat(
         residual_severity=residual_s,
         residual_risk=scale.risk_of(residual_l, residual_s),
         accepted=_acceptance(threat.id, decisions),
+        deprecated=threat.deprecated.describe() if threat.deprecated else None,
     )
+
+
+def questions_read(threat: Threat) -> tuple[str, ...]:
+    """Every answer the threat's rules read, in a stable order."""
+    conditions = [threat.applies_when]
+    conditions += [m.when for f in (threat.likelihood, threat.severity) for m in f.modifiers]
+    read = [leaf.q for cond in conditions for leaf, _ in leaves(cond)]
+    if threat.estimate == "enumeration":
+        read += enumeration.INPUTS
+    return tuple(dict.fromkeys(read))
 
 
 def _factor(
@@ -90,7 +102,14 @@ def _factor(
         )
         assumed = any(q in resolved.assumed for q in enumeration.INPUTS)
         steps.append(
-            ScoreStep(aspect=aspect, before="", after=level, reason=reason, assumed=assumed)
+            ScoreStep(
+                aspect=aspect,
+                before="",
+                after=level,
+                reason=reason,
+                assumed=assumed,
+                questions=enumeration.INPUTS,
+            )
         )
     for modifier in factor.modifiers:
         held, deciding = explain(modifier.when, resolved.values)
@@ -101,7 +120,14 @@ def _factor(
             assumed = any(q in resolved.assumed for q in deciding)
             reason = modifier.because.strip()
             steps.append(
-                ScoreStep(aspect=aspect, before=level, after=new, reason=reason, assumed=assumed)
+                ScoreStep(
+                    aspect=aspect,
+                    before=level,
+                    after=new,
+                    reason=reason,
+                    assumed=assumed,
+                    questions=tuple(dict.fromkeys(deciding)),
+                )
             )
             level = new
     return level

@@ -33,3 +33,8 @@ def satisfies(version: str, spec: str) -> bool:
         if not _OPS[match.group(1)](_key(version), _key(match.group(2))):
             return False
     return True
+
+
+def newer(version: str, than: str) -> bool:
+    """Is `version` later than `than` (by release number)?"""
+    return _key(version) > _key(than)
