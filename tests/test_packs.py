@@ -162,7 +162,9 @@ def test_deprecation_and_new_questions_are_reported(
     )
     data = yaml.safe_load(CELEBRITY.read_text())
     data["answers"]["vendor"] = {"retains_inputs": True}
-    data["provenance"] = {"packs": [{"name": "acme", "version": "0.1.0"}]}
+    data["provenance"] = {
+        "packs": [{"name": "core", "version": "0.1.0"}, {"name": "acme", "version": "0.1.0"}]
+    }
     answers = tmp_path / "a.yaml"
     answers.write_text(yaml.safe_dump(data))
     result = cli("report", answers, "--rules", folder, "-f", "json")

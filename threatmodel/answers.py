@@ -82,6 +82,8 @@ class Answers:
     given: dict[str, Any]
     file: AnswersFile
     raw: dict[str, Any]
+    shown: str = ""
+    """How reports name the file: relative to its repository (set by the caller)."""
 
 
 def load_answers(path: Path, pack: Pack) -> Answers:
@@ -187,8 +189,23 @@ HEADER = (
 )
 
 
+def leading_comments(text: str) -> str:
+    """The comment lines at the top of an answers file (a yaml-language-server modeline, a note
+    about the system), kept when the interview rewrites it."""
+    lines = []
+    for line in text.splitlines(keepends=True):
+        if not line.startswith("#"):
+            break
+        lines.append(line)
+    return "".join(lines)
+
+
 def dump_answers(
-    pack: Pack, given: dict[str, Any], extra: dict[str, Any], provenance: dict[str, Any]
+    pack: Pack,
+    given: dict[str, Any],
+    extra: dict[str, Any],
+    provenance: dict[str, Any],
+    header: str = HEADER,
 ) -> str:
     """The answers file text: answers nested by section in questionnaire order, then decisions
     (`measures`, `acceptances`, kept as they were written) and provenance."""
@@ -203,7 +220,7 @@ def dump_answers(
     data.update({k: v for k, v in extra.items() if k in ("measures", "acceptances")})
     data["provenance"] = provenance
     body = yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100)
-    return HEADER + body
+    return (header or HEADER) + body
 
 
 def _dumper() -> type[Any]:

@@ -105,7 +105,7 @@ class AnswerOut(Model):
     text: str = Field(description="The question.")
     section: str = Field(description="Section title.")
     value: str = Field(description="The answer as counted.")
-    label: str = Field(description="The answer in words: choice labels, yes or no.")
+    label: str = Field("", description="The answer in words: choice labels, yes or no.")
     source: Literal["given", "unknown", "missing"] = Field(description="Given, or assumed.")
 
 
@@ -225,7 +225,8 @@ class Assessment(Model):
     likelihood_levels: tuple[str, ...] = Field(description="Likelihood levels, low to high.")
     severity_levels: tuple[str, ...] = Field(description="Severity levels, low to high.")
     risk_matrix: dict[str, tuple[str, ...]] = Field(
-        description="Likelihood level -> the risk for each severity level, in severity order."
+        default_factory=dict,
+        description="Likelihood level -> the risk for each severity level, in severity order.",
     )
     threats: tuple[ThreatOut, ...] = Field(description="Threats that apply, highest risk first.")
     assumptions: tuple[Assumption, ...] = Field(description="Worst-case assumptions made.")
@@ -240,7 +241,10 @@ class Assessment(Model):
         description="Deprecated questions and threats in use, and questions new or changed "
         "since the answers were given.",
     )
-    provenance: Provenance = Field(description="Who answered, when, and where.")
+    provenance: Provenance = Field(
+        default_factory=lambda: Provenance(answers_path=""),
+        description="Who answered, when, and where.",
+    )
     recommendations: tuple[Recommendation, ...] = Field(
         (), description="The measures that would lower residual risk most, best first."
     )

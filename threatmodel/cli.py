@@ -129,6 +129,7 @@ def assess(
     _refuse_overwrite(answers, target)
     pack = load_packs(project.rule_folders(answers, rules))
     template_dir = template_dir or _project_template_dir(answers)
+    _check_output_options(fmt.value, template_dir)  # before the interview, not after it
     Interview.open(pack, answers, Prompter(), typer.echo).run(review_all=review)
     assessment = assess_file(answers, pack)
     _emit(assessment, fmt.value, target, template_dir)
@@ -226,8 +227,7 @@ def _emit(assessment: Assessment, fmt: str, output: Path | None, template_dir: P
     from threatmodel.fileio import write_atomic, write_stdout
     from threatmodel.render import render, render_pdf
 
-    if template_dir is not None and not template_dir.is_dir():
-        raise UsageError(f"--template-dir {template_dir}: no such folder")
+    _check_output_options(fmt, template_dir)
     data: str | bytes
     data = (
         render_pdf(assessment, template_dir)
@@ -238,6 +238,15 @@ def _emit(assessment: Assessment, fmt: str, output: Path | None, template_dir: P
         write_stdout(data)
     else:
         write_atomic(output, data)
+
+
+def _check_output_options(fmt: str, template_dir: Path | None) -> None:
+    if template_dir is not None and not template_dir.is_dir():
+        raise UsageError(f"--template-dir {template_dir}: no such folder")
+    if fmt == "pdf":
+        from threatmodel.render import require_pdf
+
+        require_pdf()
 
 
 def _project_template_dir(answers: Path) -> Path | None:
@@ -313,9 +322,12 @@ FolderArg = Annotated[
 
 
 def _stack(folder: Path | None, rules: list[Path] | None) -> Pack:
+    """The built-in pack, --rules, then DIR; without DIR, the project's packs are the subject."""
     from threatmodel.pack import load_packs
 
-    return load_packs([*(rules or []), *([folder] if folder else [])])
+    if folder is None:
+        return load_packs(project.rule_folders(Path.cwd(), rules))
+    return load_packs([*(rules or []), folder])
 
 
 @rules_app.command("lint")
@@ -378,7 +390,9 @@ def diff(
     from threatmodel.fileio import write_stdout
     from threatmodel.pack import load_packs
 
-    pack = load_packs(project.rule_folders(new, rules))
+    # Both sides are assessed with the same packs: those of either side's project, and --rules.
+    folders = project.rule_folders(old, [*project.rule_folders(new, []), *(rules or [])])
+    pack = load_packs(folders)
     change = diffing.diff(diffing.load_side(old, pack), diffing.load_side(new, pack))
     text = (
         diffing.to_json(change)

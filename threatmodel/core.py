@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass
@@ -34,7 +35,7 @@ def now() -> dt.datetime:
 
 def assess_file(answers_path: Path, pack: Pack, strict: bool = False) -> Assessment:
     """Assess an answers file; under `strict`, a missing answer or an orphan is an error."""
-    answers = load_answers(answers_path, pack)
+    answers = dataclasses.replace(load_answers(answers_path, pack), shown=repo_path(answers_path))
     if strict:
         missing = resolve(pack, answers.given).missing
         if missing:
@@ -44,6 +45,16 @@ def assess_file(answers_path: Path, pack: Pack, strict: bool = False) -> Assessm
     if strict and assessment.orphans:
         raise InputError(answers_path, f"{assessment.orphans[0]} (--strict)")
     return assessment
+
+
+def repo_path(path: Path) -> str:
+    """The file relative to its repository (the nearest folder above it with .git or a project
+    file), so that reports and SARIF name it the same from any working folder."""
+    resolved = path.resolve()
+    for folder in resolved.parents:
+        if (folder / ".git").exists() or (folder / ".threatmodel.yaml").is_file():
+            return resolved.relative_to(folder).as_posix()
+    return path.as_posix()
 
 
 @dataclass(frozen=True)

@@ -63,6 +63,15 @@ class ThreatChange(Model):
     because: tuple[str, ...] = Field(description="Ids of the changed answers behind it.")
 
 
+class DecisionChange(Model):
+    """A recorded measure or acceptance that was added, removed or changed."""
+
+    threat: str = Field(description="Threat id.")
+    kind: Literal["measure", "acceptance"] = Field(description="What was recorded.")
+    old: str | None = Field(description="As it was (None: added).")
+    new: str | None = Field(description="As it is (None: removed).")
+
+
 class Diff(Model):
     """What changed from an old assessment to a new one."""
 
@@ -76,12 +85,15 @@ class Diff(Model):
     threats_appeared: tuple[ThreatEntry, ...] = Field(description="Threats that apply only now.")
     threats_disappeared: tuple[ThreatEntry, ...] = Field(description="Threats no longer applying.")
     threats_changed: tuple[ThreatChange, ...] = Field(description="Threats whose levels changed.")
+    decisions_changed: tuple[DecisionChange, ...] = Field(
+        (), description="Measures and acceptances added, removed or changed."
+    )
 
     @property
     def unchanged(self) -> bool:
         """True when neither an answer nor a threat changed."""
         threats = self.threats_appeared or self.threats_disappeared or self.threats_changed
-        return not (self.answers or threats)
+        return not (self.answers or threats or self.decisions_changed)
 
     @property
     def answers(self) -> tuple[AnswerChange, ...]:
@@ -166,7 +178,31 @@ def diff(old: Assessment, new: Assessment) -> Diff:
         threats_appeared=appeared,
         threats_disappeared=gone,
         threats_changed=levelled,
+        decisions_changed=_decision_changes(old, new),
     )
+
+
+def _decision_changes(old: Assessment, new: Assessment) -> tuple[DecisionChange, ...]:
+    """Measures and acceptances, compared threat by threat (as recorded on the threats)."""
+    before, after = _decisions(old), _decisions(new)
+    return tuple(
+        DecisionChange(threat=key[0], kind=key[1], old=before.get(key), new=after.get(key))
+        for key in sorted(set(before) | set(after))
+        if before.get(key) != after.get(key)
+    )
+
+
+def _decisions(assessment: Assessment) -> dict[tuple[str, str], str]:
+    out: dict[tuple[str, str], str] = {}
+    for t in assessment.threats:
+        if t.measures:
+            out[(t.id, "measure")] = "; ".join(
+                f"{m.measure} ({m.status}{', due ' + m.due if m.due else ''})" for m in t.measures
+            )
+        if t.accepted:
+            a = t.accepted
+            out[(t.id, "acceptance")] = f"by {a['approved_by']} until {a['expires']}"
+    return out
 
 
 def regressions(baseline: Assessment, current: Assessment) -> list[str]:
@@ -290,7 +326,19 @@ def to_markdown(d: Diff, old_name: str, new_name: str) -> str:
     if d.unchanged:
         return f"No change in answers or threats: {names}\n"
     lines = [_headline(d, names), "", "### Threats", "", *_threat_lines(d), "", "### Answers", ""]
-    return "\n".join([*lines, *_answer_lines(d)]) + "\n"
+    lines += _answer_lines(d)
+    if d.decisions_changed:
+        lines += ["", "### Measures and acceptances", "", *map(_decision_line, d.decisions_changed)]
+    return "\n".join(lines) + "\n"
+
+
+def _decision_line(c: DecisionChange) -> str:
+    what = f"{c.kind} for {_code(c.threat)}"
+    if c.old is None:
+        return f"- Added {what}: {md_escape(c.new)}"
+    if c.new is None:
+        return f"- Removed {what}: was {md_escape(c.old)}"
+    return f"- Changed {what}: {md_escape(c.old)} → {md_escape(c.new)}"
 
 
 def _headline(d: Diff, names: str) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 from threatmodel import __version__, lifecycle, plan
 from threatmodel.answers import Answers
@@ -79,19 +78,10 @@ def _provenance(answers: Answers) -> Provenance:
     recorded = answers.file.provenance
     when = recorded.answered_at if recorded else None
     return Provenance(
-        answers_path=_shown_path(answers.path),
+        answers_path=answers.shown or answers.path.as_posix(),
         answered_by=recorded.answered_by if recorded else None,
         answered_at=when.isoformat() if when else None,
     )
-
-
-def _shown_path(path: Path) -> str:
-    """The answers file relative to the working folder when it is below it (as a repository
-    path, for SARIF), else as given."""
-    try:
-        return path.resolve().relative_to(Path.cwd().resolve()).as_posix()
-    except ValueError:
-        return path.as_posix()
 
 
 def _orphans(answers: Answers, applying: set[str]) -> tuple[str, ...]:

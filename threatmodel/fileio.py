@@ -22,13 +22,11 @@ def _mode_for(path: Path) -> int:
 def write_stdout(data: str | bytes) -> None:
     """Write a report to standard output; a closed or full stream is an error, not a crash."""
     try:
-        if isinstance(data, bytes):
-            sys.stdout.flush()
-            sys.stdout.buffer.write(data)
-            sys.stdout.buffer.flush()
-        else:
-            sys.stdout.write(data)
-            sys.stdout.flush()
+        # Reports are UTF-8 whatever the terminal's encoding (`report > file` on Windows).
+        raw = data if isinstance(data, bytes) else data.encode("utf-8")
+        sys.stdout.flush()
+        sys.stdout.buffer.write(raw)
+        sys.stdout.buffer.flush()
     except BrokenPipeError:
         # The reader went away (`| head`): stop quietly, as Unix tools do.
         devnull = os.open(os.devnull, os.O_WRONLY)

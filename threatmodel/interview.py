@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from threatmodel.answers import dump_answers, load_answers
+from threatmodel.answers import dump_answers, leading_comments, load_answers
 from threatmodel.errors import ThreatmodelError
 from threatmodel.fileio import write_atomic
 from threatmodel.pack import Pack
@@ -52,6 +52,7 @@ class Interview:
     echo: Callable[[str], None]
     given: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
+    header: str = ""
 
     @classmethod
     def open(cls, pack: Pack, path: Path, asker: Asker, echo: Callable[[str], None]) -> Interview:
@@ -60,6 +61,7 @@ class Interview:
         interview = cls(pack, path, asker, echo)
         if path.exists():
             loaded = load_answers(path, pack)
+            interview.header = leading_comments(path.read_text(encoding="utf-8"))
             interview.given = dict(loaded.given)
             # Decisions are kept exactly as written; the interview only rewrites answers.
             interview.extra = {
@@ -172,7 +174,8 @@ class Interview:
             "answered_at": dt.datetime.now(tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "packs": [{"name": p.name, "version": p.version} for p in self.pack.packs],
         }
-        write_atomic(self.path, dump_answers(self.pack, self.given, self.extra, provenance))
+        text = dump_answers(self.pack, self.given, self.extra, provenance, self.header)
+        write_atomic(self.path, text)
 
 
 def _wrap(text: str, indent: str = "") -> str:

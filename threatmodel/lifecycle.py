@@ -29,6 +29,9 @@ def _since_answered(pack: Pack, answers: Answers) -> list[str]:
     out = []
     for info in pack.packs:
         then = answered_under.get(info.name)
+        if then is None and answered_under:
+            out.append(f"pack {info.name} {info.version} is new since the answers were given")
+            continue
         if then is None or then == info.version:
             continue
         changed = [

@@ -86,7 +86,8 @@ def builtin_rules() -> Path:
 def load_packs(extra: list[Path] | tuple[Path, ...] = ()) -> Pack:
     """The built-in pack with each extra pack layered on top, fully cross-checked (or, when
     exactly these files were loaded before, taken from the pack cache)."""
-    folders = [builtin_rules(), *(Path(f) for f in extra)]
+    # Resolved, so that paths in errors and in the cache do not depend on the working folder.
+    folders = [builtin_rules().resolve(), *(Path(f).resolve() for f in extra)]
     digests = [(f.resolve(), _digest(f)) for f in folders if f.is_dir()]
     cache_key = packcache.key(digests) if len(digests) == len(folders) else None
     cached = packcache.read(cache_key) if cache_key else None
@@ -150,9 +151,22 @@ def _load(folders: list[Path], digests: dict[Path, str]) -> Pack:
         packcheck.check_condition(doc, ("conditions", name), pack.conditions[name], pack.testable)
     for doc, threat in pending:
         pack.threats[threat.id] = packcheck.check_threat(pack, doc, threat)
-    if screenings:  # the last pack that declares a screening replaces the ones before it
-        pack.screening = packcheck.check_screening(pack, *screenings[-1])
+    pack.screening = _merged_screening(pack, screenings)
     return pack
+
+
+def _merged_screening(
+    pack: Pack, screenings: list[tuple[Document, ScreeningFile]]
+) -> ScreeningFile | None:
+    """Each pack's screening.yaml replaces only the parts it declares (wp248, ai_act,
+    necessity, to_complete, review_triggers): a pack that adds its own WP248 wording keeps the
+    built-in AI Act flags and necessity checks."""
+    merged: ScreeningFile | None = None
+    for doc, spec in screenings:
+        checked = packcheck.check_screening(pack, doc, spec)
+        declared = {k: getattr(checked, k) for k in doc.data if k in ScreeningFile.model_fields}
+        merged = checked if merged is None else merged.model_copy(update=declared)
+    return merged
 
 
 def _add_pack(
@@ -240,6 +254,11 @@ def _refuse_stray_files(folder: Path) -> None:
             )
     for path in sorted((folder / "threats").glob("*.yml")):
         raise InputError(path, "threat files end in .yaml; rename it")
+    for path in sorted(folder.iterdir()):
+        if path.is_dir() and path.name != "threats" and any(path.rglob("*.y*ml")):
+            raise InputError(path, "not a rule-pack folder; threats go in threats/<id>.yaml")
+    for path in sorted((folder / "threats").glob("*/**/*.y*ml")):
+        raise InputError(path, "threats go directly in threats/, one file each")
 
 
 def _digest(folder: Path) -> str:

@@ -66,6 +66,9 @@ def check_threat(pack: Pack, doc: Document, threat: Threat) -> Threat:
             relevant = inline_refs(doc, loc, relevant, pack.conditions)
             check_condition(doc, loc, relevant, pack.testable)
         mitigations.append(mitigation.model_copy(update={"when": relevant}))
+    if threat.id == "input-enumeration" and threat.estimate != "enumeration":
+        # The contract promises expected_days_to_first_hit on this threat, whoever defines it.
+        raise doc.error(("id",), "input-enumeration must keep `estimate: enumeration`")
     if threat.severity.from_estimate:
         raise doc.error(("severity", "from_estimate"), "from_estimate applies to likelihood only")
     if threat.likelihood.from_estimate and threat.estimate is None:

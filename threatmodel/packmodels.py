@@ -293,7 +293,9 @@ class ScreeningFile(Model):
     """`screening.yaml`: what a DPIA needs beyond the threats: the WP248 screening, the AI Act
     flags, necessity and proportionality, and the triggers for review."""
 
-    wp248: WP248 = Field(description="The WP248 screening.")
+    wp248: WP248 = Field(
+        default_factory=lambda: WP248(criteria=()), description="The WP248 screening."
+    )
     ai_act: tuple[Flag, ...] = Field((), description="AI Act flags.")
     necessity: tuple[NecessityCheck, ...] = Field(
         (), description="Necessity and proportionality points drawn from the answers."

@@ -49,4 +49,8 @@ def rule_folders(start: Path, extra: list[Path] | None) -> list[Path]:
     """The project's packs (resolved against the project file), then those given with --rules."""
     project, path = load(start)
     base = path.parent if path else Path()
-    return [*(base / folder for folder in project.rules), *(extra or [])]
+    folders = [*(base / folder for folder in project.rules), *(extra or [])]
+    unique: dict[Path, Path] = {}
+    for folder in folders:  # a pack named both in the project file and with --rules loads once
+        unique.setdefault(folder.resolve(), folder)
+    return list(unique.values())

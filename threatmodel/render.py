@@ -20,14 +20,19 @@ from threatmodel.resources import data_dir
 _MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
 # Characters that start a block (heading, list, quote) only at the beginning of a line or cell.
 _MD_LEADING = re.compile(r"^(\d+)?((?(1)[.)](?=\s|$)|[#+\-=]))")
+# What GitHub turns into a link, a notification or maths, even in escaped text.
+_MD_ACTIVE = re.compile(r"@(?=\w)|:(?=//)|w(?=ww\.)|\$")
+_JOINER = "\u2060"
 # A spreadsheet runs a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 def md_escape(value: Any) -> str:
-    """Plain text made inert in Markdown: no markup, no HTML, no table breaks, one line."""
+    """Plain text made inert in Markdown: no markup, no HTML, no table breaks, one line, and
+    no autolinks, @mentions or math (a word joiner breaks what GitHub would act on)."""
     text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
-    return _MD_LEADING.sub(lambda m: (m.group(1) or "") + "\\" + m.group(2), text)
+    text = _MD_LEADING.sub(lambda m: (m.group(1) or "") + "\\" + m.group(2), text)
+    return _MD_ACTIVE.sub(lambda m: m.group(0)[0] + _JOINER + m.group(0)[1:], text)
 
 
 def json_value(value: Any) -> str:
@@ -67,7 +72,6 @@ FORMATS = {
     "sarif": Format("report.sarif.j2", json_value, _json_document),
     "csv": Format("report.csv.j2", csv_cell),
 }
-TEXT_FORMATS = ("md", "html", "json", "sarif", "csv")
 
 
 def to_json(assessment: Assessment) -> str:
@@ -89,8 +93,8 @@ def render(assessment: Assessment, fmt: str, template_dir: Path | None = None) -
     return text
 
 
-def render_pdf(assessment: Assessment, template_dir: Path | None = None) -> bytes:
-    """The HTML document printed to PDF with WeasyPrint (the optional `pdf` extra)."""
+def require_pdf() -> Any:
+    """The WeasyPrint module, or an error saying exactly what to install."""
     try:
         import weasyprint  # type: ignore[import-untyped, import-not-found, unused-ignore]
     except (ImportError, OSError) as exc:  # OSError: the package is there, its libraries are not
@@ -99,19 +103,51 @@ def render_pdf(assessment: Assessment, template_dir: Path | None = None) -> byte
             "--format pdf needs WeasyPrint: pip install 'threatmodel[pdf]' (and on Debian or "
             f"Ubuntu: apt-get install libpango-1.0-0 libpangoft2-1.0-0); {type(exc).__name__}",
         ) from None
+    return weasyprint
+
+
+def render_pdf(assessment: Assessment, template_dir: Path | None = None) -> bytes:
+    """The HTML document printed to PDF with WeasyPrint (the optional `pdf` extra)."""
+    weasyprint = require_pdf()
     html = render(assessment, "html", template_dir)
-    pdf: bytes = weasyprint.HTML(string=html).write_pdf()
+    document = weasyprint.HTML(string=html, url_fetcher=_no_fetching)
+    pdf: bytes = document.write_pdf()
     return pdf
 
 
+def _no_fetching(url: str, *_: Any, **__: Any) -> dict[str, Any]:
+    # The report is self-contained; a template (perhaps an organisation's own) must not make
+    # the PDF step read local files or the network. Inline data: URLs are all it may use.
+    if url.startswith("data:"):
+        fetched: dict[str, Any] = require_pdf().default_url_fetcher(url)
+        return fetched
+    raise ValueError(f"the report may not load {url[:60]!r}")
+
+
+TONES = ("critical", "high", "medium", "low")  # colours and SARIF levels, from the top down
+
+
 def _context(assessment: Assessment) -> dict[str, Any]:
-    answers = {a.question: a.label for a in assessment.answers}
+    answers = {
+        a.question: a.label + ("" if a.source == "given" else " (assumed: not answered)")
+        for a in assessment.answers
+    }
     matrix = assessment.risk_matrix
     severities = assessment.severity_levels
+    levels = assessment.risk_levels
+
+    def tone(level: str) -> str:
+        # A pack may name its own risk levels; colours and SARIF levels go by rank from the top.
+        if level not in levels:
+            return "none"
+        return TONES[min(len(levels) - 1 - levels.index(level), len(TONES) - 1)]
+
     return {
         "a": assessment,
         "answer": lambda qid: answers.get(qid, ""),
         "risk_of": lambda likelihood, severity: matrix[likelihood][severities.index(severity)],
+        "tone": tone,
+        "serious": lambda level: tone(level) in ("critical", "high"),
     }
 
 
@@ -140,30 +176,31 @@ def _render_template(spec: Format, context: dict[str, Any], template_dir: Path |
         lstrip_blocks=True,
         keep_trailing_newline=True,
     )
-    _add_filters(env.filters, Markup)
+    _add_filters(env.filters, Markup, spec)
+    env.tests["serious"] = context["serious"]
     try:
         return env.get_template(spec.template).render(**context)
     except jinja2.TemplateSyntaxError as exc:
         name = exc.filename or spec.template
         raise InputError(name, f"template error: {exc.message}", exc.lineno) from None
-    except (jinja2.TemplateError, TypeError, ValueError, AttributeError, KeyError) as exc:
+    except Exception as exc:
         # A template, built-in or the organisation's own, failed while rendering: name it and
         # its line; never a traceback.
         frame, line = _template_frame(exc)
         raise InputError(frame or spec.template, f"template error: {exc}", line) from None
 
 
-def _add_filters(filters: dict[str, Any], markup: type) -> None:
-    # markup() below wraps text that is already escaped (or built only from ids and numbers).
-    filters["md"] = lambda v: markup(md_escape(v))
-    # Inside a code span only a backtick ends it; a pipe would still end a table cell.
-    filters["code"] = lambda v: markup(
-        "`" + " ".join(str(v).replace("`", "'").replace("|", "\\|").split()) + "`"
-    )
-    filters["num"] = lambda v: markup(format_number(float(v)))
+def _add_filters(filters: dict[str, Any], markup: type, spec: Format) -> None:
     filters["upper_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
     filters["refs"] = lambda refs: "; ".join(f"{k} {', '.join(v)}" for k, v in sorted(refs.items()))
-    filters["slug"] = lambda v: markup(re.sub(r"[^a-z0-9-]", "-", str(v).lower()))
+    filters["num"] = lambda v: format_number(float(v))
+    if spec.escape is md_escape:
+        # markup() wraps text that md_escape has made inert, or ids in a code span (where only
+        # a backtick ends the span, and a pipe would still end a table cell).
+        filters["md"] = lambda v: markup(md_escape(v))
+        filters["code"] = lambda v: markup(
+            "`" + " ".join(str(v).replace("`", "'").replace("|", "\\|").split()) + "`"
+        )
 
 
 def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
