@@ -185,13 +185,13 @@ def check(
     ] = None,
 ) -> int:
     """CI gate: exit 1 when a threat's residual risk is at or above --fail-on."""
-    from threatmodel.core import assess_file, gate
+    from threatmodel.core import assess_file, default_gate, gate
     from threatmodel.pack import load_packs
 
     pack = load_packs(project.rule_folders(answers, rules))
     assessment = assess_file(answers, pack, strict)
     _warn_orphans(assessment)
-    fail_on = fail_on or project.load(answers)[0].fail_on or "high"
+    fail_on = fail_on or project.load(answers)[0].fail_on or default_gate(assessment.risk_levels)
     result = gate(assessment, fail_on, dt.date.today())
     if baseline is not None:
         from threatmodel import diffing

@@ -76,6 +76,11 @@ class Gate:
         return Gate([t for t in self.failing if t in threats], self.expired, self.accepted)
 
 
+def default_gate(levels: tuple[str, ...]) -> str:
+    """`high`, or for a pack with its own risk names the second-highest level."""
+    return "high" if "high" in levels else levels[-2]
+
+
 def gate(assessment: Assessment, fail_on: str, today: dt.date) -> Gate:
     """Threats that fail `check --fail-on`: residual risk at or above it, unless accepted."""
     levels = assessment.risk_levels

@@ -202,6 +202,7 @@ def _add_pack(
     if (folder / "scoring.yaml").exists():
         doc = load_yaml(folder / "scoring.yaml")
         pack.scoring = parse_model(Scoring, doc, doc.data)
+        pack.owner["scoring"] = manifest.name
     if (folder / "screening.yaml").exists():
         doc = load_yaml(folder / "screening.yaml")
         pending_screening.append((doc, parse_model(ScreeningFile, doc, doc.data)))

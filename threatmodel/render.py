@@ -110,18 +110,24 @@ def render_pdf(assessment: Assessment, template_dir: Path | None = None) -> byte
     """The HTML document printed to PDF with WeasyPrint (the optional `pdf` extra)."""
     weasyprint = require_pdf()
     html = render(assessment, "html", template_dir)
-    document = weasyprint.HTML(string=html, url_fetcher=_no_fetching)
+    document = weasyprint.HTML(string=html, url_fetcher=_data_urls_only(weasyprint))
     pdf: bytes = document.write_pdf()
     return pdf
 
 
-def _no_fetching(url: str, *_: Any, **__: Any) -> dict[str, Any]:
-    # The report is self-contained; a template (perhaps an organisation's own) must not make
-    # the PDF step read local files or the network. Inline data: URLs are all it may use.
-    if url.startswith("data:"):
-        fetched: dict[str, Any] = require_pdf().default_url_fetcher(url)
-        return fetched
-    raise ValueError(f"the report may not load {url[:60]!r}")
+def _data_urls_only(weasyprint: Any) -> Any:
+    """A URL fetcher for inline data: URLs only. The report is self-contained, and a template
+    (perhaps an organisation's own) must not make the PDF step read local files or the
+    network."""
+    if hasattr(weasyprint, "URLFetcher"):  # WeasyPrint 68 and later
+        return weasyprint.URLFetcher(allowed_protocols=("data",))
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:  # earlier versions
+        if not url.startswith("data:"):
+            raise ValueError(f"the report may not load {url[:60]!r}")
+        return weasyprint.default_url_fetcher(url, *args, **kwargs)
+
+    return fetch
 
 
 TONES = ("critical", "high", "medium", "low")  # colours and SARIF levels, from the top down
