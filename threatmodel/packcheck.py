@@ -76,7 +76,9 @@ def check_threat(pack: Pack, doc: Document, threat: Threat) -> Threat:
     for i, case in enumerate(threat.cases):
         # Risk bounds are written in the scale of the pack that wrote the case; when a later
         # pack renames the risk levels, they cannot be compared (rules test says so).
-        same_scale = pack.owner.get(threat.id) == pack.owner.get("scoring")
+        order = [p.name for p in pack.packs]
+        written_in = order.index(pack.owner.get(threat.id, order[0]))
+        same_scale = written_in >= order.index(pack.owner.get("scoring", order[0]))
         bounds = (case.min_risk, case.max_risk) if same_scale else (None, None)
         check_case(pack, doc, ("cases", i), case.answers, bounds)
     update = {"applies_when": applies, "mitigations": tuple(mitigations), **factors}
