@@ -75,6 +75,12 @@ class ThreatOut(Model):
     residual_risk: str = Field(description="Risk after recorded measures.")
     accepted: dict[str, str] | None = Field(None, description="A recorded acceptance, if any.")
     deprecated: str | None = Field(None, description="Set when the threat is being retired.")
+    evidence: tuple[dict[str, Any], ...] = Field(
+        (), description="Measurements on the real model that bear on this threat."
+    )
+    on_evidence: bool = Field(
+        False, description="True when it applies only because a measurement showed a leak."
+    )
 
 
 class Assumption(Model):

@@ -91,6 +91,10 @@ def _root(
 
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")]
 FormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")]
+EvidenceOpt = Annotated[
+    Path | None,
+    typer.Option("--evidence", help="Measurements from `threatmodel probe` (evidence.json)."),
+]
 TemplateDirOpt = Annotated[
     Path | None,
     typer.Option(
@@ -111,6 +115,7 @@ def assess(
     output: OutputOpt = None,
     rules: RulesOpt = None,
     template_dir: TemplateDirOpt = None,
+    evidence: EvidenceOpt = None,
 ) -> int:
     """Interactive questionnaire; saves each answer at once, then writes the report."""
     from threatmodel.prompting import terminal_ready
@@ -131,7 +136,7 @@ def assess(
     template_dir = template_dir or _project_template_dir(answers)
     _check_output_options(fmt.value, template_dir)  # before the interview, not after it
     Interview.open(pack, answers, Prompter(), typer.echo).run(review_all=review)
-    assessment = assess_file(answers, pack)
+    assessment = assess_file(answers, pack, evidence_path=evidence)
     _emit(assessment, fmt.value, target, template_dir)
     typer.echo(f"\nAnswers saved in {answers}; report written to {target}.")
     _summary(assessment)
@@ -146,6 +151,7 @@ def report(
     rules: RulesOpt = None,
     strict: StrictOpt = False,
     template_dir: TemplateDirOpt = None,
+    evidence: EvidenceOpt = None,
 ) -> int:
     """Assess an answers file and write the report (to standard output by default)."""
     from threatmodel.core import assess_file
@@ -153,7 +159,8 @@ def report(
 
     if output is not None:
         _refuse_overwrite(answers, output)
-    assessment = assess_file(answers, load_packs(project.rule_folders(answers, rules)), strict)
+    pack = load_packs(project.rule_folders(answers, rules))
+    assessment = assess_file(answers, pack, strict, evidence)
     _warn_orphans(assessment)
     _emit(assessment, fmt.value, output, template_dir or _project_template_dir(answers))
     where = "" if output is None else f"; report written to {output}"
@@ -424,6 +431,49 @@ def schema(
     else:
         text = to_text(pack_schema())
     sys.stdout.write(text)
+    return 0
+
+
+@app.command()
+def probe(
+    model: Annotated[str, typer.Argument(help="A .skops file, module:attribute, or a pickle.")],
+    out: Annotated[Path, typer.Option("--out", help="Where to write the evidence (JSON).")],
+    members: Annotated[
+        Path | None, typer.Option("--members", help="CSV sample of the training data.")
+    ] = None,
+    nonmembers: Annotated[
+        Path | None, typer.Option("--nonmembers", help="CSV held-out sample, same population.")
+    ] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", help="The label column of the samples.")
+    ] = None,
+    enumerate_spec: Annotated[
+        Path | None, typer.Option("--enumerate", help="An input space to scan (SPEC YAML).")
+    ] = None,
+    seconds: Annotated[float, typer.Option("--seconds", help="Time budget of a scan.")] = 20.0,
+    trust_model_file: Annotated[
+        bool, typer.Option("--trust-model-file", help="Load a pickle or unknown skops types.")
+    ] = False,
+    rules: RulesOpt = None,
+) -> int:
+    """Measure the leaks on the real model; `report --evidence` feeds them into likelihood."""
+    try:
+        from threatmodel.probe.run import ProbeRequest
+        from threatmodel.probe.run import probe as run_probe
+    except ImportError:
+        raise UsageError("threatmodel probe needs: pip install 'threatmodel[probe]'") from None
+    from threatmodel.fileio import write_atomic
+    from threatmodel.pack import load_packs
+
+    thresholds = load_packs(project.rule_folders(Path.cwd(), rules)).scale.evidence
+    request = ProbeRequest(
+        model, members, nonmembers, label, enumerate_spec, seconds, trust_model_file
+    )
+    result = run_probe(request, thresholds)
+    write_atomic(out, result.model_dump_json(indent=2) + "\n")
+    for m in result.measurements:
+        typer.echo(f"{m.id}: {m.level} ({m.threat})")
+    typer.echo(f"Evidence written to {out}; use: threatmodel report ANSWERS --evidence {out}")
     return 0
 
 

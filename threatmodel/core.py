@@ -12,6 +12,7 @@ from threatmodel.answers import load_answers
 from threatmodel.assessment import Assessment
 from threatmodel.engine import assess
 from threatmodel.errors import InputError, UsageError, brief
+from threatmodel.evidence import load_evidence
 from threatmodel.pack import Pack
 from threatmodel.resolve import resolve
 
@@ -33,15 +34,22 @@ def now() -> dt.datetime:
     return dt.datetime.now(tz=dt.timezone.utc)
 
 
-def assess_file(answers_path: Path, pack: Pack, strict: bool = False) -> Assessment:
-    """Assess an answers file; under `strict`, a missing answer or an orphan is an error."""
+def assess_file(
+    answers_path: Path, pack: Pack, strict: bool = False, evidence_path: Path | None = None
+) -> Assessment:
+    """Assess an answers file (with probe evidence, if given); under `strict`, a missing
+    answer or an orphan is an error."""
     answers = dataclasses.replace(load_answers(answers_path, pack), shown=repo_path(answers_path))
     if strict:
         missing = resolve(pack, answers.given).missing
         if missing:
             more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
             raise InputError(answers_path, f"missing answer to '{missing[0]}'{more} (--strict)")
-    assessment = assess(pack, answers, now())
+    evidence = load_evidence(evidence_path).measurements if evidence_path else ()
+    unknown = [m.threat for m in evidence if m.threat not in pack.threats]
+    if unknown:
+        raise InputError(evidence_path, f"measurement for unknown threat '{unknown[0]}'")
+    assessment = assess(pack, answers, now(), evidence)
     if strict and assessment.orphans:
         raise InputError(answers_path, f"{assessment.orphans[0]} (--strict)")
     return assessment

@@ -15,6 +15,7 @@ from threatmodel.assessment import (
     ThreatOut,
 )
 from threatmodel.errors import brief
+from threatmodel.evidence import Measurement
 from threatmodel.pack import Pack
 from threatmodel.resolve import NOT_STATED, Resolved, resolve
 from threatmodel.scoring import score_threat
@@ -22,14 +23,19 @@ from threatmodel.screening import screen
 from threatmodel.values import label, show
 
 
-def assess(pack: Pack, answers: Answers, generated_at: dt.datetime) -> Assessment:
+def assess(
+    pack: Pack,
+    answers: Answers,
+    generated_at: dt.datetime,
+    evidence: tuple[Measurement, ...] = (),
+) -> Assessment:
     """Which threats apply to these answers, how they score, and every assumption made."""
     resolved = resolve(pack, answers.given)
     scale = pack.scale
     threats = [
         result
         for threat in pack.threats.values()
-        if (result := score_threat(threat, resolved, scale, answers.file)) is not None
+        if (result := score_threat(threat, resolved, scale, answers.file, evidence)) is not None
     ]
     threats.sort(
         key=lambda t: (-scale.risk.index(t.risk), -scale.risk.index(t.residual_risk), t.id)

@@ -327,6 +327,18 @@ class EnumerationParameters(Model):
     )
 
 
+class EvidenceThresholds(Model):
+    """When a measured membership leak counts as high or elevated (tune per organisation)."""
+
+    high_tpr_at_1pct_fpr: float = Field(0.10, ge=0, le=1, description="TPR at 1% FPR for high.")
+    high_auc: float = Field(0.75, ge=0.5, le=1, description="AUC for high.")
+    elevated_tpr_at_1pct_fpr: float = Field(0.03, ge=0, le=1, description="TPR for elevated.")
+    elevated_auc: float = Field(0.60, ge=0.5, le=1, description="AUC for elevated.")
+    adequate_nonmembers: int = Field(
+        1000, ge=1, description="Non-members needed before a clean result may lower likelihood."
+    )
+
+
 class Scoring(Model):
     """`scoring.yaml`: scales, the risk matrix and estimate parameters."""
 
@@ -338,6 +350,9 @@ class Scoring(Model):
     )
     enumeration: EnumerationParameters = Field(
         EnumerationParameters(), description="Parameters of the enumeration estimate."
+    )
+    evidence: EvidenceThresholds = Field(
+        EvidenceThresholds(), description="How probe measurements are graded."
     )
 
     @model_validator(mode="after")

@@ -8,6 +8,7 @@ from threatmodel import enumeration
 from threatmodel.answers import AnswersFile
 from threatmodel.assessment import MeasureOut, MitigationOut, ScoreStep, ThreatOut
 from threatmodel.conditions import evaluate, explain, leaves
+from threatmodel.evidence import Measurement, moved_level, summary
 from threatmodel.packmodels import Factor, Modifier, Reduction, Scoring, Threat
 from threatmodel.resolve import Resolved
 from threatmodel.screening import facts_for
@@ -15,11 +16,18 @@ from threatmodel.values import show
 
 
 def score_threat(
-    threat: Threat, resolved: Resolved, scale: Scoring, decisions: AnswersFile
+    threat: Threat,
+    resolved: Resolved,
+    scale: Scoring,
+    decisions: AnswersFile,
+    evidence: tuple[Measurement, ...] = (),
 ) -> ThreatOut | None:
-    """The scored threat, or None when it does not apply to these answers."""
+    """The scored threat, or None when it does not apply to these answers (and no measurement
+    showed the leak anyway)."""
     applies, deciding = explain(threat.applies_when, resolved.values)
-    if not applies:
+    mine = tuple(m for m in evidence if m.threat == threat.id)
+    on_evidence = not applies and any(m.level in ("high", "elevated") for m in mine)
+    if not applies and not on_evidence:
         return None
     estimate = None
     if threat.estimate == "enumeration":
@@ -28,6 +36,7 @@ def score_threat(
     likelihood = _factor(
         "likelihood", threat.likelihood, resolved, scale.likelihood, steps, estimate
     )
+    likelihood = _with_evidence(likelihood, mine, resolved, scale.likelihood, steps)
     severity = _factor("severity", threat.severity, resolved, scale.severity, steps, None)
     measures = _measures(threat, decisions)
     mitigations = [
@@ -72,7 +81,25 @@ def score_threat(
         residual_risk=scale.risk_of(residual_l, residual_s),
         accepted=_acceptance(threat.id, decisions),
         deprecated=threat.deprecated.describe() if threat.deprecated else None,
+        evidence=tuple(m.model_dump(mode="json") for m in mine),
+        on_evidence=on_evidence,
     )
+
+
+def _with_evidence(
+    level: str,
+    measurements: tuple[Measurement, ...],
+    resolved: Resolved,
+    levels: tuple[str, ...],
+    steps: list[ScoreStep],
+) -> str:
+    has_dp = resolved.values.get("training.differential_privacy") is True
+    for m in measurements:
+        new = moved_level(level, levels, m, has_dp)
+        reason = summary(m) + ("" if new != level else " The likelihood stands.")
+        steps.append(ScoreStep(aspect="likelihood", before=level, after=new, reason=reason))
+        level = new
+    return level
 
 
 def questions_read(threat: Threat) -> tuple[str, ...]:

@@ -1,0 +1,127 @@
+"""The probe on real models: a memorising forest leaks membership, a regularised model does
+not, an allow-list filter gives up its numbers, and pickles are refused without consent."""
+
+from __future__ import annotations
+
+import csv
+import json
+import pickle
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+import skops.io as sio
+from sklearn.datasets import load_breast_cancer, load_digits
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score, roc_curve
+
+from tests.conftest import EXAMPLES, Result
+from threatmodel.probe import metrics
+
+
+def _csv(path: Path, x: np.ndarray, y: np.ndarray) -> Path:
+    with path.open("w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow([f"f{i}" for i in range(x.shape[1])] + ["label"])
+        writer.writerows([*row, int(label)] for row, label in zip(x, y, strict=True))
+    return path
+
+
+def _split(tmp_path: Path, model: object, x: np.ndarray, y: np.ndarray) -> tuple[Path, Path, Path]:
+    rng = np.random.default_rng(0)
+    order = rng.permutation(len(x))
+    half = len(x) // 2
+    train, held = order[:half], order[half:]
+    model.fit(x[train], y[train])  # type: ignore[attr-defined]
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    return (
+        path,
+        _csv(tmp_path / "members.csv", x[train], y[train]),
+        _csv(tmp_path / "nonmembers.csv", x[held], y[held]),
+    )
+
+
+def _probe(cli: Callable[..., Result], tmp_path: Path, *args: object) -> dict:
+    out = tmp_path / "evidence.json"
+    result = cli("probe", *args, "--out", out)
+    assert result.code == 0, result.err
+    return json.loads(out.read_text())
+
+
+def test_a_memorising_forest_leaks_membership(cli: Callable[..., Result], tmp_path: Path) -> None:
+    x, y = load_digits(return_X_y=True)
+    model, members, nonmembers = _split(
+        tmp_path, RandomForestClassifier(n_estimators=50, random_state=0), x, y
+    )
+    evidence = _probe(
+        cli, tmp_path, model, "--members", members, "--nonmembers", nonmembers, "--label", "label"
+    )
+    m = evidence["measurements"][0]
+    assert (m["threat"], m["level"]) == ("membership-inference", "high")
+    assert m["metrics"]["loss"]["auc"] > 0.75
+    low, high = m["metrics"]["loss"]["auc_ci95"]
+    assert low <= m["metrics"]["loss"]["auc"] <= high
+    # Fed into the report, the measured leak raises membership-inference's likelihood.
+    answers = EXAMPLES / "spam-celebrity.yaml"
+    plain = json.loads(cli("report", answers, "-f", "json").out)
+    path = tmp_path / "evidence.json"
+    measured = json.loads(cli("report", answers, "-f", "json", "--evidence", path).out)
+    before = next(t for t in plain["threats"] if t["id"] == "membership-inference")
+    after = next(t for t in measured["threats"] if t["id"] == "membership-inference")
+    assert (before["likelihood"], after["likelihood"]) == ("negligible", "significant")
+    assert after["evidence"][0]["level"] == "high"
+    assert after["steps"][-1]["reason"].startswith("Measured (membership-threshold on 898")
+
+
+def test_a_regularised_model_does_not(cli: Callable[..., Result], tmp_path: Path) -> None:
+    x, y = load_breast_cancer(return_X_y=True)
+    x = (x - x.mean(axis=0)) / x.std(axis=0)
+    model, members, nonmembers = _split(tmp_path, LogisticRegression(C=0.01), x, y)
+    evidence = _probe(
+        cli, tmp_path, model, "--members", members, "--nonmembers", nonmembers, "--label", "label"
+    )
+    m = evidence["measurements"][0]
+    assert m["level"] == "low"
+    assert m["metrics"]["loss"]["auc"] < 0.6
+    assert m["metrics"]["loss"]["tpr_at_0.01_fpr"] is None  # 285 non-members: too few to say
+
+
+def test_an_allow_list_gives_up_its_numbers(cli: Callable[..., Result], tmp_path: Path) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text(
+        "columns: [sender]\nfields: {sender: {range: [4470000000, 4479999999]}}\nrare: {label: 1}\n"
+    )
+    evidence = _probe(
+        cli, tmp_path, "tests.probe_models:allow_list", "--enumerate", spec, "--seconds", "60"
+    )
+    m = evidence["measurements"][0]
+    assert m["threat"] == "input-enumeration"
+    assert m["metrics"]["space_size"] == 10_000_000
+    assert m["metrics"]["hits"] == 2
+    assert m["metrics"]["scanned"] == 10_000_000
+    assert m["level"] == "high"
+    assert "4471234567" not in json.dumps(evidence)  # counts, never the numbers found
+
+
+def test_our_roc_agrees_with_scikit_learn() -> None:
+    rng = np.random.default_rng(3)
+    members, nonmembers = rng.normal(0.4, 1, 700).round(2), rng.normal(0, 1, 900).round(2)
+    labels = np.r_[np.ones(700), np.zeros(900)]
+    scores = np.r_[members, nonmembers]
+    assert metrics.roc_auc(members, nonmembers) == pytest.approx(roc_auc_score(labels, scores))
+    fpr, tpr, _ = roc_curve(labels, scores)
+    assert metrics.advantage(members, nonmembers) == pytest.approx(max(tpr - fpr))
+
+
+def test_pickles_are_refused_without_consent(cli: Callable[..., Result], tmp_path: Path) -> None:
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(LogisticRegression()))
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("columns: [a]\nfields: {a: {digits: 2}}\nrare: {label: 1}\n")
+    result = cli("probe", path, "--enumerate", spec, "--out", tmp_path / "e.json")
+    assert result.code == 2
+    assert result.err.startswith(f"threatmodel: {path}: is a pickle: loading it runs any code")
+    assert not (tmp_path / "e.json").exists()

@@ -1,0 +1,160 @@
+"""Enumeration on the real model: how many inputs of a guessable space get the rare answer, and
+how fast a copy of the model finds them.
+
+SPEC (YAML): `columns` (the model's inputs, in order), `fields` (the inputs to enumerate, each
+`{range: [lo, hi]}` inclusive, `{digits: N}` or `{choices: [...]}`), `fixed` (values for the
+other columns) and `rare` (`{label: V}` or `{score_at_least: X}`). The space is scanned whole
+when it fits the time budget, else sampled uniformly; the hits found are counted, never kept."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+from pydantic import Field
+
+from threatmodel.model import Model, parse_model
+from threatmodel.probe.loading import Classifier
+from threatmodel.yamlsafe import load_yaml
+
+BATCH = 100_000
+
+
+class FieldSpec(Model):
+    """One enumerated input."""
+
+    range: tuple[int, int] | None = Field(None, description="Inclusive integer range.")
+    digits: int | None = Field(None, ge=1, le=15, description="All N-digit strings as numbers.")
+    choices: tuple[float, ...] | None = Field(None, description="A list of values.")
+
+    def values(self) -> NDArray[np.float64] | tuple[int, int]:
+        """(low, high) for ranges, or the explicit values."""
+        if self.range is not None:
+            return self.range
+        if self.digits is not None:
+            return (0, 10**self.digits - 1)
+        return np.asarray(self.choices or (), dtype=np.float64)
+
+
+class Rare(Model):
+    """What counts as the rare answer."""
+
+    label: int | None = Field(None, description="The class index that is rare.")
+    score_at_least: float | None = Field(None, description="A class-1 score at least this.")
+
+
+class Spec(Model):
+    """The enumeration SPEC file."""
+
+    columns: tuple[str, ...] = Field(description="The model's inputs, in order.")
+    fields: dict[str, FieldSpec] = Field(description="The inputs to enumerate.")
+    fixed: dict[str, float] = Field(default_factory=dict, description="Values of the others.")
+    rare: Rare = Field(description="What counts as the rare answer.")
+
+
+def load_spec(path: Path) -> Spec:
+    """Read and check a SPEC file."""
+    doc = load_yaml(path)
+    spec = parse_model(Spec, doc, doc.data)
+    missing = [c for c in spec.columns if c not in spec.fields and c not in spec.fixed]
+    if missing:
+        raise doc.error(("columns",), f"column '{missing[0]}' is neither in fields nor in fixed")
+    return spec
+
+
+@dataclass
+class _Space:
+    spec: Spec
+
+    def sizes(self) -> list[int]:
+        out = []
+        for f in self.spec.fields.values():
+            v = f.values()
+            out.append(v[1] - v[0] + 1 if isinstance(v, tuple) else len(v))
+        return out
+
+    def size(self) -> int:
+        return int(np.prod(self.sizes(), dtype=object))
+
+    def rows(self, indices: NDArray[np.int64]) -> NDArray[np.float64]:
+        """Model inputs for these positions in the space (mixed-radix decoding)."""
+        out = np.empty((len(indices), len(self.spec.columns)))
+        rest = indices.copy()
+        decoded: dict[str, NDArray[np.float64]] = {}
+        for (name, f), n in zip(self.spec.fields.items(), self.sizes(), strict=True):
+            rest, digit = np.divmod(rest, n)
+            v = f.values()
+            decoded[name] = (v[0] + digit).astype(np.float64) if isinstance(v, tuple) else v[digit]
+        for i, column in enumerate(self.spec.columns):
+            out[:, i] = decoded[column] if column in decoded else self.spec.fixed[column]
+        return out
+
+
+def _hits(model: Classifier, rows: NDArray[np.float64], rare: Rare) -> int:
+    proba = np.asarray(model.predict_proba(rows))
+    if rare.label is not None:
+        return int(np.sum(proba.argmax(axis=1) == rare.label))
+    return int(np.sum(proba[:, -1] >= (rare.score_at_least or 1.0)))
+
+
+def measure(model: Classifier, spec: Spec, seconds: float, seed: int = 0) -> dict[str, Any]:
+    """Scan (or sample) the space within `seconds`; count the hits and time the model."""
+    space = _Space(spec)
+    size = space.size()
+    rng = np.random.default_rng(seed)
+    start = time.perf_counter()
+    scanned = hits = 0
+    exhaustive = True
+    while scanned < size:
+        count = min(BATCH, size - scanned)
+        if exhaustive:
+            indices = np.arange(scanned, scanned + count, dtype=np.int64)
+        else:
+            indices = rng.integers(0, size, count, dtype=np.int64)
+        hits += _hits(model, space.rows(indices), spec.rare)
+        scanned += count
+        elapsed = time.perf_counter() - start
+        rate = scanned / max(elapsed, 1e-9)
+        if exhaustive and (size - scanned) / rate > seconds - elapsed:
+            exhaustive = False  # the rest would not fit the budget: sample from here on
+        if not exhaustive and elapsed >= seconds:
+            break
+    return _figures(size, scanned, hits, exhaustive and scanned >= size, rate)
+
+
+def _figures(size: int, scanned: int, hits: int, exhaustive: bool, rate: float) -> dict[str, Any]:
+    estimated = hits if exhaustive else hits / scanned * size
+    expected = (size + 1) / (estimated + 1)
+    figures: dict[str, Any] = {
+        "space_size": size,
+        "scanned" if exhaustive else "sampled": scanned,
+        "hits": hits,
+        "local_queries_per_second": round(rate),
+        "expected_queries_to_first_hit": round(expected, 1),
+        "expected_seconds_locally": round(expected / rate, 3),
+    }
+    if not exhaustive:
+        low, high = _binomial_interval(hits, scanned)
+        figures["estimated_hits"] = round(estimated, 1)
+        figures["estimated_hits_ci95"] = [round(low * size, 1), round(high * size, 1)]
+    return figures
+
+
+def _binomial_interval(k: int, n: int) -> tuple[float, float]:
+    """Wilson 95% interval for a proportion."""
+    z = 1.96
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def level(figures: dict[str, Any]) -> str:
+    """high: hits within a day of local queries; elevated: hits; low: none in a full scan."""
+    if figures["hits"] > 0:
+        return "high" if figures["expected_seconds_locally"] <= 86_400 else "elevated"
+    return "low" if "scanned" in figures else "inconclusive"

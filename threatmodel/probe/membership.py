@@ -1,0 +1,81 @@
+"""Membership inference by threshold attacks, audited by the owner with ground truth: a sample
+of the training data (members) against held-out data from the same population (non-members).
+
+Two attacks: the model's confidence in its top class (needs no labels) and the loss on the true
+label (needs labels, and is usually stronger). Each gives AUC, the best attacker advantage, and
+TPR at 1% and 0.1% FPR where there are enough non-members to estimate them, with bootstrap
+intervals."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from threatmodel.packmodels import EvidenceThresholds
+from threatmodel.probe import metrics
+from threatmodel.probe.data import Sample
+from threatmodel.probe.loading import Classifier
+
+FPRS = (0.01, 0.001)
+EPSILON = 1e-12
+
+
+def scores(model: Classifier, sample: Sample, attack: str) -> metrics.Scores:
+    """Membership scores: higher means "more likely a member"."""
+    proba = np.asarray(model.predict_proba(sample.inputs), dtype=np.float64)
+    if attack == "confidence":
+        top: metrics.Scores = proba.max(axis=1)
+        return top
+    assert sample.labels is not None  # loss needs labels; the caller checks
+    true = proba[np.arange(len(proba)), sample.labels]
+    negative_loss: metrics.Scores = np.log(true + EPSILON)  # members have low loss
+    return negative_loss
+
+
+def measure(model: Classifier, members: Sample, nonmembers: Sample) -> dict[str, Any]:
+    """Metrics of every attack the samples allow, the strongest first."""
+    attacks = ["loss", "confidence"] if members.labels is not None else ["confidence"]
+    results = {}
+    for attack in attacks:
+        m, n = scores(model, members, attack), scores(model, nonmembers, attack)
+        results[attack] = _metrics(m, n)
+    return results
+
+
+def _metrics(m: metrics.Scores, n: metrics.Scores) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "auc": round(metrics.roc_auc(m, n), 4),
+        "auc_ci95": _rounded(metrics.bootstrap(metrics.roc_auc, m, n)),
+        "advantage": round(metrics.advantage(m, n), 4),
+    }
+    for fpr in FPRS:
+        key = f"tpr_at_{fpr:g}_fpr"
+        value = metrics.tpr_at_fpr(m, n, fpr)
+        out[key] = None if value is None else round(value, 4)
+        if value is not None:
+            out[key + "_ci95"] = _rounded(metrics.bootstrap(_tpr_at(fpr), m, n))
+    return out
+
+
+def _tpr_at(fpr: float) -> Callable[[metrics.Scores, metrics.Scores], float | None]:
+    def tpr(members: metrics.Scores, nonmembers: metrics.Scores) -> float | None:
+        return metrics.tpr_at_fpr(members, nonmembers, fpr)
+
+    return tpr
+
+
+def _rounded(interval: tuple[float, float] | None) -> list[float] | None:
+    return None if interval is None else [round(interval[0], 4), round(interval[1], 4)]
+
+
+def level(results: dict[str, Any], thresholds: EvidenceThresholds) -> str:
+    """high, elevated or low from the strongest attack (thresholds come from the pack)."""
+    best_auc = max(r["auc"] for r in results.values())
+    best_tpr = max((r["tpr_at_0.01_fpr"] or 0.0) for r in results.values())
+    if best_tpr >= thresholds.high_tpr_at_1pct_fpr or best_auc >= thresholds.high_auc:
+        return "high"
+    if best_tpr >= thresholds.elevated_tpr_at_1pct_fpr or best_auc >= thresholds.elevated_auc:
+        return "elevated"
+    return "low"
