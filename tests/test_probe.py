@@ -125,3 +125,65 @@ def test_pickles_are_refused_without_consent(cli: Callable[..., Result], tmp_pat
     assert result.code == 2
     assert result.err.startswith(f"threatmodel: {path}: is a pickle: loading it runs any code")
     assert not (tmp_path / "e.json").exists()
+
+
+def test_calibration_and_coarser_outputs(cli: Callable[..., Result], tmp_path: Path) -> None:
+    x, y = load_digits(return_X_y=True)
+    model, members, nonmembers = _split(
+        tmp_path, RandomForestClassifier(n_estimators=50, random_state=0), x, y
+    )
+    evidence = _probe(
+        cli, tmp_path, model, "--members", members, "--nonmembers", nonmembers, "--label", "label"
+    )
+    by_id = {m["id"]: m for m in evidence["measurements"]}
+    attacks = by_id["membership-threshold"]["metrics"]
+    assert list(attacks) == ["calibrated", "loss", "confidence"]
+    assert attacks["calibrated"]["auc"] > attacks["loss"]["auc"] > 0.75
+    formats = by_id["output-granularity"]["metrics"]
+    assert list(formats) == ["scores", "rounded:1", "topk:1", "label"]
+    assert formats["label"]["auc"] < formats["scores"]["auc"]
+    assert formats["label"]["unique_outputs"] == 0
+    assert formats["scores"]["unique_outputs"] > 0.5
+    assert by_id["output-granularity"]["threat"] == "output-overexposure"
+
+
+def test_attribute_inference_and_a_hidden_attribute(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    """A model trained on a binary column that decides the label gives it away; a column it is
+    never given but that tracks the label is revealed by its output."""
+    rng = np.random.default_rng(1)
+    n = 1200
+    secret = rng.integers(0, 2, n).astype(float)
+    noise = rng.normal(size=(n, 3))
+    y = ((secret + 0.3 * noise[:, 0]) > 0.5).astype(int)
+    tracking = (y ^ (rng.random(n) < 0.1)).astype(float)  # not an input; follows the label
+    x = np.column_stack([secret, noise, tracking])
+    model = RandomForestClassifier(n_estimators=30, random_state=0)
+    model.fit(x[:600, :4], y[:600])
+    path = tmp_path / "model.skops"
+    sio.dump(model, path)
+    members = _csv(tmp_path / "m.csv", x[:600], y[:600])
+    nonmembers = _csv(tmp_path / "n.csv", x[600:], y[600:])
+    evidence = _probe(
+        cli,
+        tmp_path,
+        path,
+        "--members",
+        members,
+        "--nonmembers",
+        nonmembers,
+        "--label",
+        "label",
+        "--sensitive",
+        "f0",
+        "--hidden",
+        "f4",
+    )
+    by_id = {m["id"]: m for m in evidence["measurements"]}
+    inferred = by_id["attribute-inference:f0"]["metrics"]
+    assert inferred["members"]["advantage"] > 0.2
+    assert by_id["attribute-inference:f0"]["threat"] == "model-inversion"
+    revealed = by_id["hidden-attribute:f4"]
+    assert revealed["metrics"]["nonmembers"]["auc"] > 0.8
+    assert (revealed["threat"], revealed["level"]) == ("protected-attribute-exposure", "high")

@@ -450,6 +450,16 @@ def probe(
     enumerate_spec: Annotated[
         Path | None, typer.Option("--enumerate", help="An input space to scan (SPEC YAML).")
     ] = None,
+    sensitive: Annotated[
+        list[str] | None,
+        typer.Option("--sensitive", help="An input column to try to infer (repeatable)."),
+    ] = None,
+    hidden: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--hidden", help="A column the model is not given: does it leak? (repeatable)"
+        ),
+    ] = None,
     seconds: Annotated[float, typer.Option("--seconds", help="Time budget of a scan.")] = 20.0,
     trust_model_file: Annotated[
         bool, typer.Option("--trust-model-file", help="Load a pickle or unknown skops types.")
@@ -467,7 +477,15 @@ def probe(
 
     thresholds = load_packs(project.rule_folders(Path.cwd(), rules)).scale.evidence
     request = ProbeRequest(
-        model, members, nonmembers, label, enumerate_spec, seconds, trust_model_file
+        model,
+        members,
+        nonmembers,
+        label,
+        enumerate_spec,
+        seconds,
+        trust_model_file,
+        tuple(sensitive or ()),
+        tuple(hidden or ()),
     )
     result = run_probe(request, thresholds)
     write_atomic(out, result.model_dump_json(indent=2) + "\n")

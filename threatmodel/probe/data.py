@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,18 @@ class Sample:
     inputs: NDArray[np.float64]
     labels: NDArray[np.int64] | None
     columns: tuple[str, ...]
+    hidden: dict[str, NDArray[np.float64]] = field(default_factory=dict)
+    """Columns of the file the model does not take, kept aside to test what it reveals."""
+
+    def without(self, column: str) -> Sample:
+        """The sample with `column` moved out of the inputs into `hidden`."""
+        index = self.columns.index(column)
+        return Sample(
+            np.delete(self.inputs, index, axis=1),
+            self.labels,
+            tuple(c for c in self.columns if c != column),
+            {**self.hidden, column: self.inputs[:, index]},
+        )
 
 
 def read_sample(path: Path, label: str | None) -> Sample:

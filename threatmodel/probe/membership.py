@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from threatmodel.packmodels import EvidenceThresholds
-from threatmodel.probe import metrics
+from threatmodel.probe import lira, metrics
 from threatmodel.probe.data import Sample
 from threatmodel.probe.loading import Classifier
 
@@ -34,11 +34,16 @@ def scores(model: Classifier, sample: Sample, attack: str) -> metrics.Scores:
     return negative_loss
 
 
-def measure(model: Classifier, members: Sample, nonmembers: Sample) -> dict[str, Any]:
-    """Metrics of every attack the samples allow, the strongest first."""
-    attacks = ["loss", "confidence"] if members.labels is not None else ["confidence"]
+def measure(
+    model: Classifier, members: Sample, nonmembers: Sample, calibrated: bool = True
+) -> dict[str, Any]:
+    """Metrics of every attack the samples allow: calibrated (LiRA) when the estimator can be
+    cloned and labels are given, then loss, then confidence."""
+    labelled = members.labels is not None
     results = {}
-    for attack in attacks:
+    if calibrated and labelled and lira.cloneable(model):
+        results["calibrated"] = _metrics(*lira.scores(model, members, nonmembers))
+    for attack in ["loss", "confidence"] if labelled else ["confidence"]:
         m, n = scores(model, members, attack), scores(model, nonmembers, attack)
         results[attack] = _metrics(m, n)
     return results

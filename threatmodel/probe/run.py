@@ -9,8 +9,8 @@ from threatmodel import __version__
 from threatmodel.errors import UsageError
 from threatmodel.evidence import EvidenceFile, Measurement
 from threatmodel.packmodels import EvidenceThresholds
-from threatmodel.probe import enumeration, membership
-from threatmodel.probe.data import read_sample
+from threatmodel.probe import attributes, enumeration, granularity, lira, membership
+from threatmodel.probe.data import Sample, read_sample
 from threatmodel.probe.loading import Classifier, load_model
 
 
@@ -25,6 +25,8 @@ class ProbeRequest:
     enumerate_spec: Path | None
     seconds: float
     trust: bool
+    sensitive: tuple[str, ...] = ()
+    hidden: tuple[str, ...] = ()
 
 
 def probe(request: ProbeRequest, thresholds: EvidenceThresholds) -> EvidenceFile:
@@ -36,7 +38,11 @@ def probe(request: ProbeRequest, thresholds: EvidenceThresholds) -> EvidenceFile
     model = load_model(request.model, request.trust)
     measurements = []
     if request.members is not None and request.nonmembers is not None:
-        measurements.append(_membership(model, request, thresholds))
+        members, nonmembers = _samples(request)
+        measurements.append(_membership(model, members, nonmembers, thresholds))
+        measurements.append(_granularity(model, members, nonmembers))
+        measurements += [_sensitive(model, members, nonmembers, c) for c in request.sensitive]
+        measurements += [_hidden(model, members, nonmembers, c) for c in request.hidden]
     if request.enumerate_spec is not None:
         measurements.append(_enumeration(model, request))
     return EvidenceFile(
@@ -47,16 +53,28 @@ def probe(request: ProbeRequest, thresholds: EvidenceThresholds) -> EvidenceFile
     )
 
 
-def _membership(
-    model: Classifier, request: ProbeRequest, thresholds: EvidenceThresholds
-) -> Measurement:
+def _samples(request: ProbeRequest) -> tuple[Sample, Sample]:
     assert request.members is not None
     assert request.nonmembers is not None
     members = read_sample(request.members, request.label)
     nonmembers = read_sample(request.nonmembers, request.label)
+    for column in (*request.sensitive, *request.hidden):
+        if column not in members.columns:
+            raise UsageError(f"--sensitive/--hidden {column}: no such column in the samples")
+    for column in request.hidden:
+        members, nonmembers = members.without(column), nonmembers.without(column)
+    return members, nonmembers
+
+
+def _membership(
+    model: Classifier, members: Sample, nonmembers: Sample, thresholds: EvidenceThresholds
+) -> Measurement:
     results = membership.measure(model, members, nonmembers)
-    strongest = "loss" if "loss" in results else "confidence"
-    powered = len(nonmembers.inputs) >= thresholds.adequate_nonmembers and strongest == "loss"
+    strongest = next(iter(results))
+    # A clean result counts only when the strongest attack the model allows has run.
+    best_possible = "calibrated" if lira.cloneable(model) else "loss"
+    enough = len(nonmembers.inputs) >= thresholds.adequate_nonmembers
+    powered = enough and strongest == best_possible
     return Measurement(
         id="membership-threshold",
         threat="membership-inference",
@@ -67,8 +85,63 @@ def _membership(
         level=membership.level(results, thresholds),
         adequately_powered=powered,
         notes=(
-            f"Threshold attacks on the full scores ({', '.join(results)}); the strongest is "
-            f"{strongest}. An attacker needs the model's scores and records like these."
+            f"Attacks on the full scores ({', '.join(results)}); the strongest is {strongest}. "
+            "An attacker needs the model's scores and records like these."
+        ),
+    )
+
+
+def _sensitive(model: Classifier, members: Sample, nonmembers: Sample, column: str) -> Measurement:
+    figures = attributes.sensitive_input(model, members, nonmembers, column)
+    return Measurement(
+        id=f"attribute-inference:{column}",
+        threat="model-inversion",
+        question=f"Can an attacker who knows everything else infer {column} from the model?",
+        metrics=figures,
+        n_members=len(members.inputs),
+        n_nonmembers=len(nonmembers.inputs),
+        level=attributes.level_of_input(figures),
+        adequately_powered=False,  # one attack among several: a clean result proves little
+        notes=(
+            "The attacker tries every value and keeps the one that best explains the decision; "
+            "the advantage is over guessing the commonest value."
+        ),
+    )
+
+
+def _hidden(model: Classifier, members: Sample, nonmembers: Sample, column: str) -> Measurement:
+    figures = {
+        "members": attributes.hidden(model, members, members.hidden[column]),
+        "nonmembers": attributes.hidden(model, nonmembers, nonmembers.hidden[column]),
+    }
+    best = max((f["auc"] or 0.5) for f in figures.values())
+    return Measurement(
+        id=f"hidden-attribute:{column}",
+        threat="protected-attribute-exposure",
+        question=f"Does the model's output reveal {column}, which it is never given?",
+        metrics=figures,
+        n_members=len(members.inputs),
+        n_nonmembers=len(nonmembers.inputs),
+        level="high" if best >= 0.75 else "elevated" if best >= 0.6 else "low",
+        notes="AUC of the best single output score at separating the attribute's two values.",
+    )
+
+
+def _granularity(model: Classifier, members: Sample, nonmembers: Sample) -> Measurement:
+    per_format = granularity.measure(model, members, nonmembers)
+    label_only = per_format["label"]["auc"]
+    return Measurement(
+        id="output-granularity",
+        threat="output-overexposure",
+        question="How much does returning less than the full scores lower the leak?",
+        metrics=per_format,
+        n_members=len(members.inputs),
+        n_nonmembers=len(nonmembers.inputs),
+        level="elevated" if per_format["scores"]["auc"] - label_only >= 0.05 else "low",
+        adequately_powered=False,  # informs the choice of output; it never lowers likelihood
+        notes=(
+            "The loss attack repeated on coarser outputs; unique_outputs is the share of "
+            "records whose output no other record gets, a fingerprint for linkage."
         ),
     )
 
