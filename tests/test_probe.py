@@ -74,6 +74,8 @@ def test_a_memorising_forest_leaks_membership(cli: Callable[..., Result], tmp_pa
     assert (before["likelihood"], after["likelihood"]) == ("negligible", "significant")
     assert after["evidence"][0]["level"] == "high"
     assert after["steps"][-1]["reason"].startswith("Measured (membership-threshold on 898")
+    # The answers say only the label is returned; the full scores were attacked.
+    assert after["steps"][-1]["reason"].endswith("the figure overstates the leak as deployed.")
 
 
 def test_a_regularised_model_does_not(cli: Callable[..., Result], tmp_path: Path) -> None:
@@ -187,3 +189,19 @@ def test_attribute_inference_and_a_hidden_attribute(
     revealed = by_id["hidden-attribute:f4"]
     assert revealed["metrics"]["nonmembers"]["auc"] > 0.8
     assert (revealed["threat"], revealed["level"]) == ("protected-attribute-exposure", "high")
+
+
+def test_the_deployed_output_format(cli: Callable[..., Result], tmp_path: Path) -> None:
+    x, y = load_digits(return_X_y=True)
+    model, members, nonmembers = _split(
+        tmp_path, RandomForestClassifier(n_estimators=50, random_state=0), x, y
+    )
+    args = (model, "--members", members, "--nonmembers", nonmembers, "--label", "label")
+    label_only = _probe(cli, tmp_path, *args, "--output-format", "label")
+    m = label_only["measurements"][0]
+    assert m["output_format"] == "label"
+    assert list(m["metrics"]) == ["loss", "confidence"]  # no calibration on labels alone
+    assert m["metrics"]["loss"]["auc"] < 0.6
+    bad = cli("probe", *args, "--output-format", "top3", "--out", tmp_path / "x.json")
+    assert bad.code == 2
+    assert "use scores, label, rounded:N or topk:K" in bad.err

@@ -460,6 +460,12 @@ def probe(
             "--hidden", help="A column the model is not given: does it leak? (repeatable)"
         ),
     ] = None,
+    output_format: Annotated[
+        str,
+        typer.Option(
+            "--output-format", help="The output as deployed: scores, label, rounded:N, topk:K."
+        ),
+    ] = "scores",
     seconds: Annotated[float, typer.Option("--seconds", help="Time budget of a scan.")] = 20.0,
     trust_model_file: Annotated[
         bool, typer.Option("--trust-model-file", help="Load a pickle or unknown skops types.")
@@ -486,6 +492,7 @@ def probe(
         trust_model_file,
         tuple(sensitive or ()),
         tuple(hidden or ()),
+        output_format,
     )
     result = run_probe(request, thresholds)
     write_atomic(out, result.model_dump_json(indent=2) + "\n")

@@ -37,6 +37,9 @@ class Measurement(Model):
     within_budget: bool | None = Field(
         None, description="A leak found within the attacker's time budget (enumeration)."
     )
+    output_format: str | None = Field(
+        None, description="The output format attacked: scores, label, rounded:N or topk:K."
+    )
     notes: str = Field("", description="What the figures mean and what they assume.")
 
 
@@ -74,6 +77,16 @@ def moved_level(
         floor = 0 if has_dp else min(1, len(levels) - 1)  # never below "limited" without DP
         return levels[max(i - 1, floor)] if i > floor else current
     return current
+
+
+FINER_THAN_LABEL = ("scores", "rounded", "topk")
+
+
+def overstates(measurement: Measurement, exposed: list[str] | None) -> bool:
+    """Was a finer output attacked than the answers say is returned (label only)?"""
+    fmt = (measurement.output_format or "").split(":")[0]
+    label_only = exposed is not None and set(exposed) <= {"label"}
+    return label_only and fmt in FINER_THAN_LABEL
 
 
 def summary(measurement: Measurement) -> str:

@@ -8,7 +8,7 @@ from threatmodel import enumeration
 from threatmodel.answers import AnswersFile
 from threatmodel.assessment import MeasureOut, MitigationOut, ScoreStep, ThreatOut
 from threatmodel.conditions import evaluate, explain, leaves
-from threatmodel.evidence import Measurement, moved_level, summary
+from threatmodel.evidence import Measurement, moved_level, overstates, summary
 from threatmodel.packmodels import Factor, Modifier, Reduction, Scoring, Threat
 from threatmodel.resolve import Resolved
 from threatmodel.screening import facts_for
@@ -94,9 +94,15 @@ def _with_evidence(
     steps: list[ScoreStep],
 ) -> str:
     has_dp = resolved.values.get("training.differential_privacy") is True
+    exposed = resolved.values.get("outputs.exposed")
     for m in measurements:
         new = moved_level(level, levels, m, has_dp)
         reason = summary(m) + ("" if new != level else " The likelihood stands.")
+        if overstates(m, exposed if isinstance(exposed, list) else None):
+            reason += (
+                f" The model was attacked through its {m.output_format}, finer than the label"
+                " it returns: the figure overstates the leak as deployed."
+            )
         steps.append(ScoreStep(aspect="likelihood", before=level, after=new, reason=reason))
         level = new
     return level

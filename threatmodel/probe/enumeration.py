@@ -8,7 +8,9 @@ when it fits the time budget, else sampled uniformly; the hits found are counted
 
 from __future__ import annotations
 
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -101,8 +103,15 @@ def _hits(model: Classifier, rows: NDArray[np.float64], rare: Rare) -> int:
     return int(np.sum(proba[:, -1] >= (rare.score_at_least or 1.0)))
 
 
-def measure(model: Classifier, spec: Spec, seconds: float, seed: int = 0) -> dict[str, Any]:
-    """Scan (or sample) the space within `seconds`; count the hits and time the model."""
+def measure(
+    model: Classifier,
+    spec: Spec,
+    seconds: float,
+    seed: int = 0,
+    progress: Callable[[float], None] | None = None,
+) -> dict[str, Any]:
+    """Scan (or sample) the space within `seconds`; count the hits and time the model.
+    `progress` is told the share of the work done (of the space, or of the time budget)."""
     space = _Space(spec)
     size = space.size()
     rng = np.random.default_rng(seed)
@@ -121,6 +130,8 @@ def measure(model: Classifier, spec: Spec, seconds: float, seed: int = 0) -> dic
         rate = scanned / max(elapsed, 1e-9)
         if exhaustive and (size - scanned) / rate > seconds - elapsed:
             exhaustive = False  # the rest would not fit the budget: sample from here on
+        if progress is not None:
+            progress(scanned / size if exhaustive else min(elapsed / seconds, 1.0))
         if not exhaustive and elapsed >= seconds:
             break
     return _figures(size, scanned, hits, exhaustive and scanned >= size, rate)
@@ -136,6 +147,8 @@ def _figures(size: int, scanned: int, hits: int, exhaustive: bool, rate: float) 
         "local_queries_per_second": round(rate),
         "expected_queries_to_first_hit": round(expected, 1),
         "expected_seconds_locally": round(expected / rate, 3),
+        # What a hit tells the attacker: the input narrowed from the whole space to the hits.
+        "bits_revealed_by_a_hit": round(math.log2(size / max(estimated, 1)), 2),
     }
     if not exhaustive:
         low, high = _binomial_interval(hits, scanned)

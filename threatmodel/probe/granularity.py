@@ -4,6 +4,7 @@ output no other record gets (a fingerprint for linkage)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import numpy as np
@@ -22,13 +23,20 @@ def coarsen(proba: np.ndarray, fmt: str) -> np.ndarray:
         return proba
     if fmt.startswith("rounded:"):
         return np.round(proba, int(fmt.split(":")[1]))
-    top = proba.argmax(axis=1)
+    rows = np.arange(len(proba))[:, None]
     shown = np.zeros_like(proba)
     if fmt.startswith("topk:"):
-        shown[np.arange(len(proba)), top] = proba[np.arange(len(proba)), top]
+        k = int(fmt.split(":")[1])
+        best = np.argsort(-proba, axis=1)[:, :k]
+        shown[rows, best] = proba[rows, best]
         return shown
-    shown[np.arange(len(proba)), top] = 1.0  # label only
+    shown[rows[:, 0], proba.argmax(axis=1)] = 1.0  # label only
     return shown
+
+
+def valid(fmt: str) -> bool:
+    """scores, label, rounded:N or topk:K."""
+    return re.fullmatch(r"scores|label|rounded:\d{1,2}|topk:[1-9]\d?", fmt) is not None
 
 
 def measure(model: Classifier, members: Sample, nonmembers: Sample) -> dict[str, Any]:

@@ -22,9 +22,13 @@ FPRS = (0.01, 0.001)
 EPSILON = 1e-12
 
 
-def scores(model: Classifier, sample: Sample, attack: str) -> metrics.Scores:
-    """Membership scores: higher means "more likely a member"."""
-    proba = np.asarray(model.predict_proba(sample.inputs), dtype=np.float64)
+def scores(
+    model: Classifier, sample: Sample, attack: str, output_format: str = "scores"
+) -> metrics.Scores:
+    """Membership scores from the output as deployed: higher means "more likely a member"."""
+    from threatmodel.probe.granularity import coarsen
+
+    proba = coarsen(np.asarray(model.predict_proba(sample.inputs), dtype=np.float64), output_format)
     if attack == "confidence":
         top: metrics.Scores = proba.max(axis=1)
         return top
@@ -35,18 +39,39 @@ def scores(model: Classifier, sample: Sample, attack: str) -> metrics.Scores:
 
 
 def measure(
-    model: Classifier, members: Sample, nonmembers: Sample, calibrated: bool = True
+    model: Classifier,
+    members: Sample,
+    nonmembers: Sample,
+    calibrated: bool = True,
+    output_format: str = "scores",
 ) -> dict[str, Any]:
     """Metrics of every attack the samples allow: calibrated (LiRA) when the estimator can be
     cloned and labels are given, then loss, then confidence."""
     labelled = members.labels is not None
     results = {}
-    if calibrated and labelled and lira.cloneable(model):
+    if calibrated and labelled and output_format == "scores" and lira.cloneable(model):
         results["calibrated"] = _metrics(*lira.scores(model, members, nonmembers))
     for attack in ["loss", "confidence"] if labelled else ["confidence"]:
-        m, n = scores(model, members, attack), scores(model, nonmembers, attack)
+        m = scores(model, members, attack, output_format)
+        n = scores(model, nonmembers, attack, output_format)
         results[attack] = _metrics(m, n)
+        if attack == "loss":
+            results[attack]["auc_by_class"] = _by_class(m, n, members, nonmembers)
     return results
+
+
+def _by_class(
+    m: metrics.Scores, n: metrics.Scores, members: Sample, nonmembers: Sample
+) -> dict[str, float]:
+    """The loss attack's AUC within each class: a class the model memorises stands out."""
+    assert members.labels is not None
+    assert nonmembers.labels is not None
+    out = {}
+    for label in np.unique(members.labels):
+        mine, theirs = m[members.labels == label], n[nonmembers.labels == label]
+        if len(mine) >= 10 and len(theirs) >= 10:
+            out[str(int(label))] = round(metrics.roc_auc(mine, theirs), 4)
+    return out
 
 
 def _metrics(m: metrics.Scores, n: metrics.Scores) -> dict[str, Any]:
@@ -78,7 +103,7 @@ def _rounded(interval: tuple[float, float] | None) -> list[float] | None:
 def level(results: dict[str, Any], thresholds: EvidenceThresholds) -> str:
     """high, elevated or low from the strongest attack (thresholds come from the pack)."""
     best_auc = max(r["auc"] for r in results.values())
-    best_tpr = max((r["tpr_at_0.01_fpr"] or 0.0) for r in results.values())
+    best_tpr = max((r.get("tpr_at_0.01_fpr") or 0.0) for r in results.values())
     if best_tpr >= thresholds.high_tpr_at_1pct_fpr or best_auc >= thresholds.high_auc:
         return "high"
     if best_tpr >= thresholds.elevated_tpr_at_1pct_fpr or best_auc >= thresholds.elevated_auc:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,6 +29,7 @@ class ProbeRequest:
     trust: bool
     sensitive: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()
+    output_format: str = "scores"
 
 
 def probe(request: ProbeRequest, thresholds: EvidenceThresholds) -> EvidenceFile:
@@ -35,11 +38,17 @@ def probe(request: ProbeRequest, thresholds: EvidenceThresholds) -> EvidenceFile
         raise UsageError("--members and --nonmembers go together")
     if request.members is None and request.enumerate_spec is None:
         raise UsageError("give --members and --nonmembers, or --enumerate SPEC, or both")
+    if not granularity.valid(request.output_format):
+        raise UsageError(
+            f"--output-format {request.output_format}: use scores, label, rounded:N or topk:K"
+        )
     model = load_model(request.model, request.trust)
     measurements = []
     if request.members is not None and request.nonmembers is not None:
         members, nonmembers = _samples(request)
-        measurements.append(_membership(model, members, nonmembers, thresholds))
+        measurements.append(
+            _membership(model, members, nonmembers, thresholds, request.output_format)
+        )
         measurements.append(_granularity(model, members, nonmembers))
         measurements += [_sensitive(model, members, nonmembers, c) for c in request.sensitive]
         measurements += [_hidden(model, members, nonmembers, c) for c in request.hidden]
@@ -67,12 +76,16 @@ def _samples(request: ProbeRequest) -> tuple[Sample, Sample]:
 
 
 def _membership(
-    model: Classifier, members: Sample, nonmembers: Sample, thresholds: EvidenceThresholds
+    model: Classifier,
+    members: Sample,
+    nonmembers: Sample,
+    thresholds: EvidenceThresholds,
+    output_format: str,
 ) -> Measurement:
-    results = membership.measure(model, members, nonmembers)
+    results = membership.measure(model, members, nonmembers, output_format=output_format)
     strongest = next(iter(results))
     # A clean result counts only when the strongest attack the model allows has run.
-    best_possible = "calibrated" if lira.cloneable(model) else "loss"
+    best_possible = "calibrated" if lira.cloneable(model) and output_format == "scores" else "loss"
     enough = len(nonmembers.inputs) >= thresholds.adequate_nonmembers
     powered = enough and strongest == best_possible
     return Measurement(
@@ -84,9 +97,10 @@ def _membership(
         n_nonmembers=len(nonmembers.inputs),
         level=membership.level(results, thresholds),
         adequately_powered=powered,
+        output_format=output_format,
         notes=(
-            f"Attacks on the full scores ({', '.join(results)}); the strongest is {strongest}. "
-            "An attacker needs the model's scores and records like these."
+            f"Attacks on the output as {output_format} ({', '.join(results)}); the strongest is "
+            f"{strongest}. An attacker needs that output and records like these."
         ),
     )
 
@@ -146,10 +160,24 @@ def _granularity(model: Classifier, members: Sample, nonmembers: Sample) -> Meas
     )
 
 
+def _progress_bar() -> Callable[[float], None] | None:
+    """A one-line bar on standard error for a person watching; nothing in CI or a pipe."""
+    if not sys.stderr.isatty():
+        return None
+
+    def show(done: float) -> None:
+        filled = int(done * 30)
+        end = "\n" if done >= 1 else ""
+        sys.stderr.write(f"\rscanning [{'#' * filled}{'.' * (30 - filled)}] {done:4.0%}{end}")
+        sys.stderr.flush()
+
+    return show
+
+
 def _enumeration(model: Classifier, request: ProbeRequest) -> Measurement:
     assert request.enumerate_spec is not None
     spec = enumeration.load_spec(request.enumerate_spec)
-    figures = enumeration.measure(model, spec, request.seconds)
+    figures = enumeration.measure(model, spec, request.seconds, progress=_progress_bar())
     grade = enumeration.level(figures)
     return Measurement(
         id="enumeration-scan",
