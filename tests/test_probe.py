@@ -205,3 +205,27 @@ def test_the_deployed_output_format(cli: Callable[..., Result], tmp_path: Path) 
     bad = cli("probe", *args, "--output-format", "top3", "--out", tmp_path / "x.json")
     assert bad.code == 2
     assert "use scores, label, rounded:N or topk:K" in bad.err
+
+
+def test_an_onnx_model(cli: Callable[..., Result], tmp_path: Path) -> None:
+    from skl2onnx import to_onnx
+
+    x, y = load_breast_cancer(return_X_y=True)
+    model = RandomForestClassifier(n_estimators=20, random_state=0).fit(x[:300], y[:300])
+    path = tmp_path / "model.onnx"
+    path.write_bytes(to_onnx(model, x[:1].astype(np.float32)).SerializeToString())
+    members = _csv(tmp_path / "m.csv", x[:300], y[:300])
+    nonmembers = _csv(tmp_path / "n.csv", x[300:], y[300:])
+    evidence = _probe(
+        cli, tmp_path, path, "--members", members, "--nonmembers", nonmembers, "--label", "label"
+    )
+    m = evidence["measurements"][0]
+    assert list(m["metrics"]) == ["loss", "confidence"]  # an ONNX graph cannot be cloned
+    from threatmodel.probe import membership
+    from threatmodel.probe.data import Sample
+
+    direct = membership.measure(
+        model, Sample(x[:300], y[:300], ()), Sample(x[300:], y[300:], ()), calibrated=False
+    )
+    # The same model, run through ONNX on float32 inputs: the same figure, up to ties.
+    assert m["metrics"]["loss"]["auc"] == pytest.approx(direct["loss"]["auc"], abs=0.06)

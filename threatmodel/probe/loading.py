@@ -30,10 +30,13 @@ def load_model(spec: str, trust: bool) -> Classifier:
         return _skops(path, trust)
     if path.suffix in PICKLE_SUFFIXES:
         return _pickle(path, trust)
+    if path.suffix == ".onnx":
+        return _onnx(path)
     if ":" in spec and not path.exists():
         return _attribute(spec)
     raise UsageError(
-        f"{spec}: give a .skops file, a pickle with --trust-model-file, or module:attribute"
+        f"{spec}: give a .skops or .onnx file, a pickle with --trust-model-file, "
+        "or module:attribute"
     )
 
 
@@ -67,6 +70,39 @@ def _pickle(path: Path, trust: bool) -> Classifier:
 
     with path.open("rb") as handle:
         return _checked(pickle.load(handle), str(path))  # noqa: S301
+
+
+class _OnnxClassifier:
+    """An ONNX classifier seen through predict_proba (its probability output)."""
+
+    def __init__(self, session: Any) -> None:
+        self.session = session
+        self.input = session.get_inputs()[0].name
+        outputs = [o.name for o in session.get_outputs()]
+        self.output = next((o for o in outputs if "prob" in o.lower()), outputs[-1])
+
+    def predict_proba(self, inputs: Any) -> Any:
+        import numpy as np
+
+        result = self.session.run([self.output], {self.input: np.asarray(inputs, np.float32)})[0]
+        if isinstance(result, list):  # scikit-learn converters' ZipMap: one dict per row
+            keys = sorted(result[0])
+            return np.array([[row[k] for k in keys] for row in result])
+        return np.asarray(result)
+
+
+def _onnx(path: Path) -> Classifier:
+    try:
+        import onnxruntime
+    except ImportError:
+        raise UsageError("an ONNX model needs: pip install 'threatmodel[onnx]'") from None
+    if not path.is_file():
+        raise InputError(path, "no such file")
+    try:
+        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+    except Exception as exc:
+        raise InputError(path, f"not a loadable ONNX model ({type(exc).__name__})") from None
+    return _OnnxClassifier(session)
 
 
 def _attribute(spec: str) -> Classifier:
