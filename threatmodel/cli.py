@@ -466,7 +466,9 @@ def probe(
             "--output-format", help="The output as deployed: scores, label, rounded:N, topk:K."
         ),
     ] = "scores",
-    seconds: Annotated[float, typer.Option("--seconds", help="Time budget of a scan.")] = 20.0,
+    seconds: Annotated[
+        float, typer.Option("--seconds", help="Time budget of a scan, and of the shadow models.")
+    ] = 20.0,
     trust_model_file: Annotated[
         bool, typer.Option("--trust-model-file", help="Load a pickle or unknown skops types.")
     ] = False,

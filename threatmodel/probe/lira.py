@@ -9,6 +9,7 @@ false-positive rates than a single global threshold."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -33,9 +34,14 @@ def cloneable(model: Classifier) -> bool:
 
 
 def scores(
-    model: Classifier, members: Sample, nonmembers: Sample, shadows: int = SHADOWS, seed: int = 0
+    model: Classifier,
+    members: Sample,
+    nonmembers: Sample,
+    seconds: float = 60.0,
+    seed: int = 0,
 ) -> tuple[metrics.Scores, metrics.Scores]:
-    """Calibrated membership scores for the members and the non-members."""
+    """Calibrated membership scores for the members and the non-members, with as many shadow
+    models (2 to 8) as fit in `seconds`, judged by the time the first one took."""
     from sklearn.base import clone
 
     assert members.labels is not None
@@ -44,12 +50,17 @@ def scores(
     y = np.concatenate([members.labels, nonmembers.labels])
     rng = np.random.default_rng(seed)
     out_scores: list[list[float]] = [[] for _ in range(len(x))]
-    for _ in range(shadows):
+    start, shadows, trained = time.perf_counter(), SHADOWS, 0
+    while trained < shadows:
         half = rng.permutation(len(x))[: len(x) // 2]
         shadow = clone(model).fit(x[half], y[half])
         unseen = np.setdiff1d(np.arange(len(x)), half)
         for i, value in zip(unseen, _logit_confidence(shadow, x[unseen], y[unseen]), strict=True):
             out_scores[i].append(float(value))
+        trained += 1
+        if trained == 1:
+            each = time.perf_counter() - start
+            shadows = max(2, min(SHADOWS, int(seconds / max(each, 1e-6))))
     target = _logit_confidence(model, x, y)
     z = np.array([_standardised(t, s) for t, s in zip(target, out_scores, strict=True)])
     return z[: len(members.inputs)], z[len(members.inputs) :]

@@ -44,13 +44,14 @@ def measure(
     nonmembers: Sample,
     calibrated: bool = True,
     output_format: str = "scores",
+    seconds: float = 60.0,
 ) -> dict[str, Any]:
     """Metrics of every attack the samples allow: calibrated (LiRA) when the estimator can be
     cloned and labels are given, then loss, then confidence."""
     labelled = members.labels is not None
     results = {}
     if calibrated and labelled and output_format == "scores" and lira.cloneable(model):
-        results["calibrated"] = _metrics(*lira.scores(model, members, nonmembers))
+        results["calibrated"] = _metrics(*lira.scores(model, members, nonmembers, seconds))
     for attack in ["loss", "confidence"] if labelled else ["confidence"]:
         m = scores(model, members, attack, output_format)
         n = scores(model, nonmembers, attack, output_format)

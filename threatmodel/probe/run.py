@@ -46,9 +46,7 @@ def probe(request: ProbeRequest, thresholds: EvidenceThresholds) -> EvidenceFile
     measurements = []
     if request.members is not None and request.nonmembers is not None:
         members, nonmembers = _samples(request)
-        measurements.append(
-            _membership(model, members, nonmembers, thresholds, request.output_format)
-        )
+        measurements.append(_membership(model, members, nonmembers, thresholds, request))
         measurements.append(_granularity(model, members, nonmembers))
         measurements += [_sensitive(model, members, nonmembers, c) for c in request.sensitive]
         measurements += [_hidden(model, members, nonmembers, c) for c in request.hidden]
@@ -80,9 +78,12 @@ def _membership(
     members: Sample,
     nonmembers: Sample,
     thresholds: EvidenceThresholds,
-    output_format: str,
+    request: ProbeRequest,
 ) -> Measurement:
-    results = membership.measure(model, members, nonmembers, output_format=output_format)
+    output_format = request.output_format
+    results = membership.measure(
+        model, members, nonmembers, output_format=output_format, seconds=request.seconds
+    )
     strongest = next(iter(results))
     # A clean result counts only when the strongest attack the model allows has run.
     best_possible = "calibrated" if lira.cloneable(model) and output_format == "scores" else "loss"
