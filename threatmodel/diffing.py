@@ -17,7 +17,7 @@ from threatmodel.errors import InputError, brief
 from threatmodel.model import Model, format_loc
 from threatmodel.pack import Pack
 from threatmodel.render import md_escape
-from threatmodel.yamlsafe import MAX_BYTES
+from threatmodel.yamlsafe import read_bounded
 
 DIFF_FORMAT: Literal["threatmodel.diff/1"] = "threatmodel.diff/1"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -116,20 +116,7 @@ def load_side(path: Path, pack: Pack) -> Assessment:
 
 
 def _read(path: Path) -> bytes:
-    try:
-        if path.exists() and not path.is_dir() and not path.is_file():
-            raise InputError(path, "is not a regular file")  # as load_yaml: a pipe may never end
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, "is a directory, not an answers file or JSON assessment") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
-        raise InputError(path, f"file is over the limit of {MAX_BYTES:,} bytes")
-    return raw
+    return read_bounded(path, "an answers file or JSON assessment")
 
 
 def _parse_json(path: Path, raw: bytes) -> dict[str, Any]:

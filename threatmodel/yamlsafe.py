@@ -56,6 +56,11 @@ class Document:
 
 def load_yaml(path: Path) -> Document:
     """Read and safely parse one YAML file, or raise InputError naming it."""
+    return parse_yaml(read_bounded(path, "a YAML file"), path)
+
+
+def read_bounded(path: Path, what: str) -> bytes:
+    """A regular file's bytes, at most MAX_BYTES of them, or InputError naming it."""
     try:
         if path.exists() and not path.is_dir() and not path.is_file():
             raise InputError(path, "is not a regular file")  # a device or pipe has no end
@@ -64,15 +69,15 @@ def load_yaml(path: Path) -> Document:
             raise InputError(path, f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
         with path.open("rb") as handle:
             raw = handle.read(MAX_BYTES + 1)  # the file may grow between stat and read
-        if len(raw) > MAX_BYTES:
-            raise InputError(path, f"file is over the limit of {MAX_BYTES:,} bytes")
     except FileNotFoundError:
         raise InputError(path, "no such file") from None
     except IsADirectoryError:
-        raise InputError(path, "is a directory, not a YAML file") from None
+        raise InputError(path, f"is a directory, not {what}") from None
     except OSError as exc:
         raise InputError(path, f"cannot be read: {exc.strerror}") from None
-    return parse_yaml(raw, path)
+    if len(raw) > MAX_BYTES:
+        raise InputError(path, f"file is over the limit of {MAX_BYTES:,} bytes")
+    return raw
 
 
 def parse_yaml(raw: bytes | str, path: Path) -> Document:
