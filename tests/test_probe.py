@@ -106,6 +106,21 @@ def test_an_allow_list_gives_up_its_numbers(cli: Callable[..., Result], tmp_path
     assert m["metrics"]["scanned"] == 10_000_000
     assert m["level"] == "high"
     assert "4471234567" not in json.dumps(evidence)  # counts, never the numbers found
+    shown = _probe(
+        cli, tmp_path, "tests.probe_models:allow_list", "--enumerate", spec, "--show-hits"
+    )
+    assert shown["measurements"][0]["metrics"]["hits_found"] == [
+        {"sender": 4471234567.0},
+        {"sender": 4479999999.0},
+    ]
+    # In the report, the measured hits are timed at the rate the answers give.
+    answers = EXAMPLES / "spam-celebrity.yaml"
+    report = json.loads(
+        cli("report", answers, "-f", "json", "--evidence", tmp_path / "evidence.json").out
+    )
+    enumeration = next(t for t in report["threats"] if t["id"] == "input-enumeration")
+    measured = [s["reason"] for s in enumeration["steps"] if s["reason"].startswith("Measured")]
+    assert "At the answers' rate (86,400,000 queries a day)" in measured[0]
 
 
 def test_our_roc_agrees_with_scikit_learn() -> None:
@@ -188,6 +203,7 @@ def test_attribute_inference_and_a_hidden_attribute(
     assert by_id["attribute-inference:f0"]["threat"] == "model-inversion"
     revealed = by_id["hidden-attribute:f4"]
     assert revealed["metrics"]["nonmembers"]["auc"] > 0.8
+    assert revealed["metrics"]["nonmembers"]["entropy_share_revealed"] > 0.3
     assert (revealed["threat"], revealed["level"]) == ("protected-attribute-exposure", "high")
 
 

@@ -172,6 +172,9 @@ def probe(
     seconds: Annotated[
         float, typer.Option("--seconds", help="Time budget of a scan, and of the shadow models.")
     ] = 20.0,
+    show_hits: Annotated[
+        bool, typer.Option("--show-hits", help="Record the inputs an enumeration found.")
+    ] = False,
     trust_model_file: Annotated[
         bool, typer.Option("--trust-model-file", help="Load a pickle or unknown skops types.")
     ] = False,
@@ -198,6 +201,7 @@ def probe(
         tuple(sensitive or ()),
         tuple(hidden or ()),
         output_format,
+        show_hits,
     )
     result = run_probe(request, thresholds)
     write_atomic(out, result.model_dump_json(indent=2) + "\n")

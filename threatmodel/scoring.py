@@ -36,7 +36,7 @@ def score_threat(
     likelihood = _factor(
         "likelihood", threat.likelihood, resolved, scale.likelihood, steps, estimate
     )
-    likelihood = _with_evidence(likelihood, mine, resolved, scale.likelihood, steps)
+    likelihood = _with_evidence(likelihood, mine, resolved, scale.likelihood, steps, estimate)
     severity = _factor("severity", threat.severity, resolved, scale.severity, steps, None)
     measures = _measures(threat, decisions)
     mitigations = [
@@ -92,12 +92,19 @@ def _with_evidence(
     resolved: Resolved,
     levels: tuple[str, ...],
     steps: list[ScoreStep],
+    estimate: dict[str, Any] | None,
 ) -> str:
     has_dp = resolved.values.get("training.differential_privacy") is True
     exposed = resolved.values.get("outputs.exposed")
     for m in measurements:
         new = moved_level(level, levels, m, has_dp)
         reason = summary(m) + ("" if new != level else " The likelihood stands.")
+        if estimate and "expected_queries_to_first_hit" in m.metrics:
+            days = m.metrics["expected_queries_to_first_hit"] / estimate["queries_per_day"]
+            reason += (
+                f" At the answers' rate ({show(estimate['queries_per_day'])} queries a day) the"
+                f" measured hits take about {show(days)} days to reach."
+            )
         if overstates(m, exposed if isinstance(exposed, list) else None):
             reason += (
                 f" The model was attacked through its {m.output_format}, finer than the label"

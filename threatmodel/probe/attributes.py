@@ -68,7 +68,30 @@ def hidden(model: Classifier, sample: Sample, attribute: np.ndarray) -> dict[str
             metrics.roc_auc(proba[positive, k], proba[~positive, k]) for k in range(proba.shape[1])
         )
     ]
-    return {"auc": round(max(aucs), 4), "records": len(attribute)}
+    predicted = proba.argmax(axis=1)
+    return {
+        "auc": round(max(aucs), 4),
+        "entropy_share_revealed": round(_information_share(predicted, positive), 4),
+        "records": len(attribute),
+    }
+
+
+def _information_share(output: np.ndarray, attribute: np.ndarray) -> float:
+    """I(attribute; decision) / H(attribute): the share of the attribute's uncertainty that the
+    decision removes (0: none, 1: the decision gives it away)."""
+    h_attribute = _entropy(np.unique(attribute, return_counts=True)[1])
+    if h_attribute == 0:
+        return 0.0
+    h_given = 0.0
+    for value in np.unique(output):
+        within = attribute[output == value]
+        h_given += len(within) / len(attribute) * _entropy(np.unique(within, return_counts=True)[1])
+    return (h_attribute - h_given) / h_attribute
+
+
+def _entropy(counts: np.ndarray) -> float:
+    p = counts / counts.sum()
+    return float(-(p * np.log2(p)).sum())
 
 
 def level_of_input(figures: dict[str, Any]) -> str:

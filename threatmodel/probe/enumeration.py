@@ -24,6 +24,7 @@ from threatmodel.probe.loading import Classifier
 from threatmodel.yamlsafe import load_yaml
 
 BATCH = 100_000
+MAX_SHOWN = 100
 
 
 class FieldSpec(Model):
@@ -96,11 +97,13 @@ class _Space:
         return out
 
 
-def _hits(model: Classifier, rows: NDArray[np.float64], rare: Rare) -> int:
+def _hits(model: Classifier, rows: NDArray[np.float64], rare: Rare) -> NDArray[np.bool_]:
     proba = np.asarray(model.predict_proba(rows))
     if rare.label is not None:
-        return int(np.sum(proba.argmax(axis=1) == rare.label))
-    return int(np.sum(proba[:, -1] >= (rare.score_at_least or 1.0)))
+        hit: NDArray[np.bool_] = proba.argmax(axis=1) == rare.label
+        return hit
+    over: NDArray[np.bool_] = proba[:, -1] >= (rare.score_at_least or 1.0)
+    return over
 
 
 def measure(
@@ -109,6 +112,7 @@ def measure(
     seconds: float,
     seed: int = 0,
     progress: Callable[[float], None] | None = None,
+    show_hits: bool = False,
 ) -> dict[str, Any]:
     """Scan (or sample) the space within `seconds`; count the hits and time the model.
     `progress` is told the share of the work done (of the space, or of the time budget)."""
@@ -117,6 +121,7 @@ def measure(
     rng = np.random.default_rng(seed)
     start = time.perf_counter()
     scanned = hits = 0
+    found: list[list[float]] = []
     exhaustive = True
     while scanned < size:
         count = min(BATCH, size - scanned)
@@ -124,7 +129,11 @@ def measure(
             indices = np.arange(scanned, scanned + count, dtype=np.int64)
         else:
             indices = rng.integers(0, size, count, dtype=np.int64)
-        hits += _hits(model, space.rows(indices), spec.rare)
+        rows = space.rows(indices)
+        hit = _hits(model, rows, spec.rare)
+        hits += int(hit.sum())
+        if show_hits and len(found) < MAX_SHOWN:
+            found += rows[hit][: MAX_SHOWN - len(found)].tolist()
         scanned += count
         elapsed = time.perf_counter() - start
         rate = scanned / max(elapsed, 1e-9)
@@ -134,7 +143,14 @@ def measure(
             progress(scanned / size if exhaustive else min(elapsed / seconds, 1.0))
         if not exhaustive and elapsed >= seconds:
             break
-    return _figures(size, scanned, hits, exhaustive and scanned >= size, rate)
+    figures = _figures(size, scanned, hits, exhaustive and scanned >= size, rate)
+    if show_hits:  # only on request: the inputs found are the very data at risk
+        names = list(spec.fields)
+        columns = [spec.columns.index(n) for n in names]
+        figures["hits_found"] = [
+            {n: row[c] for n, c in zip(names, columns, strict=True)} for row in found
+        ]
+    return figures
 
 
 def _figures(size: int, scanned: int, hits: int, exhaustive: bool, rate: float) -> dict[str, Any]:

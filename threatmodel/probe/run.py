@@ -30,6 +30,7 @@ class ProbeRequest:
     sensitive: tuple[str, ...] = ()
     hidden: tuple[str, ...] = ()
     output_format: str = "scores"
+    show_hits: bool = False
 
 
 def probe(request: ProbeRequest, thresholds: EvidenceThresholds) -> EvidenceFile:
@@ -178,7 +179,9 @@ def _progress_bar() -> Callable[[float], None] | None:
 def _enumeration(model: Classifier, request: ProbeRequest) -> Measurement:
     assert request.enumerate_spec is not None
     spec = enumeration.load_spec(request.enumerate_spec)
-    figures = enumeration.measure(model, spec, request.seconds, progress=_progress_bar())
+    figures = enumeration.measure(
+        model, spec, request.seconds, progress=_progress_bar(), show_hits=request.show_hits
+    )
     grade = enumeration.level(figures)
     return Measurement(
         id="enumeration-scan",
@@ -188,5 +191,10 @@ def _enumeration(model: Classifier, request: ProbeRequest) -> Measurement:
         level=grade,
         adequately_powered="scanned" in figures,
         within_budget=figures["hits"] > 0 and figures["expected_seconds_locally"] <= 86_400,
-        notes="Counts only: the inputs found are the very data at risk and are not recorded.",
+        notes=(
+            "The inputs found are listed because --show-hits asked for them: treat this file as "
+            "the data at risk."
+            if request.show_hits
+            else "Counts only: the inputs found are the very data at risk and are not recorded."
+        ),
     )
