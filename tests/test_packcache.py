@@ -71,3 +71,25 @@ def test_an_unwritable_cache_is_not_an_error(
     blocker.write_text("")
     monkeypatch.setenv("XDG_CACHE_HOME", str(blocker))  # a file where the folder should be
     _same(load_packs(), load_packs())
+
+
+def test_a_fresh_process_reads_what_another_wrote(tmp_path: Path) -> None:
+    """The cache is written by one run and read by the next, which has built no model yet."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path / "cache"), "SOURCE_DATE_EPOCH": "0"}
+    command = [
+        sys.executable,
+        "-m",
+        "threatmodel",
+        "report",
+        str(ROOT / "examples" / "headscarf-detector.yaml"),
+        "-f",
+        "json",
+    ]
+    first = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert list((tmp_path / "cache" / "threatmodel").glob("pack-*.json"))
+    second = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
+    assert second.stdout == first.stdout
