@@ -608,7 +608,9 @@ PACK_CASES = {
         3,
         "engine: cannot read version range '~=0.1'",
     ),
-    "manifest-missing": BrokenPack({"pack.yaml": None}, "pack.yaml", None, "no such file"),
+    "manifest-missing": BrokenPack(
+        {"pack.yaml": None}, ".", None, "not a rule pack folder: it has no pack.yaml"
+    ),
     # ---- unsafe YAML in a rule file
     "custom-tag-in-threat": BrokenPack(
         {THREAT_FILE: edit(THREAT, "title: The", "title: !foo The")},

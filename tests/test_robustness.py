@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import EXAMPLES, ROOT, Result
-from threatmodel.fileio import write_atomic
+from threatmodel.fileio import write_file
 
 CELEBRITY = EXAMPLES / "spam-celebrity.yaml"
 HEAD = "threatmodel: 1\nanswers:\n"
@@ -248,7 +248,7 @@ def test_steps_and_assumptions_say_what_rests_on_unknown_answers(
 def test_reports_get_the_usual_file_mode(tmp_path: Path) -> None:
     old = os.umask(0o022)
     try:
-        write_atomic(tmp_path / "r.md", "x")
+        write_file(tmp_path / "r.md", "x")
     finally:
         os.umask(old)
     assert (tmp_path / "r.md").stat().st_mode & 0o777 == 0o644

@@ -216,7 +216,7 @@ def _warn_orphans(assessment: Assessment) -> None:
 
 
 def _emit(assessment: Assessment, fmt: str, output: Path | None, template_dir: Path | None) -> None:
-    from threatmodel.fileio import write_atomic, write_stdout
+    from threatmodel.fileio import write_file, write_stdout
     from threatmodel.render import render, render_pdf
 
     _check_output_options(fmt, template_dir)
@@ -229,7 +229,7 @@ def _emit(assessment: Assessment, fmt: str, output: Path | None, template_dir: P
     if output is None:
         write_stdout(data)
     else:
-        write_atomic(output, data)
+        write_file(output, data)
 
 
 def _check_output_options(fmt: str, template_dir: Path | None) -> None:

@@ -186,7 +186,7 @@ def probe(
         from threatmodel.probe.run import probe as run_probe
     except ImportError:
         raise UsageError("threatmodel probe needs: pip install 'threatmodel[probe]'") from None
-    from threatmodel.fileio import write_atomic
+    from threatmodel.fileio import write_file
     from threatmodel.pack import load_packs
 
     thresholds = load_packs(project.rule_folders(Path.cwd(), rules)).scale.evidence
@@ -204,7 +204,7 @@ def probe(
         show_hits,
     )
     result = run_probe(request, thresholds)
-    write_atomic(out, result.model_dump_json(indent=2) + "\n")
+    write_file(out, result.model_dump_json(indent=2) + "\n")
     for m in result.measurements:
         typer.echo(f"{m.id}: {m.level} ({m.threat})")
     typer.echo(f"Evidence written to {out}; use: threatmodel report ANSWERS --evidence {out}")

@@ -1,8 +1,10 @@
-"""Conditions: a declarative tree of all / any / not around leaves that test one answer.
+"""Conditions: a declarative tree of all / any / not around leaves that test one answer, and
+references (`{ref: name}`) to the pack's named conditions.
 
 A condition is data. It is checked once, when the pack loads, against the type and choices of the
 question each leaf names, so an evaluation can never fail on a typo; a leaf on a question hidden
-by its branch (which therefore has no answer) is false, and `not` of it is true.
+by its branch (which therefore has no answer) is false, and `not` of it is true. References stay
+references: they are evaluated once per set of answers, never copied into the tree.
 """
 
 from __future__ import annotations
@@ -108,48 +110,79 @@ Condition = Annotated[
 ]
 
 
+MAX_DEPTH = 64
+"""How deep a condition may nest, counting through named conditions: real rules nest a few
+levels; a chain of references thousands deep only exhausts the stack."""
+
+Named = Mapping[str, Condition]
+_NO_NAMES: dict[str, Condition] = {}
+
+
+def children(cond: Condition) -> list[tuple[Condition, tuple[str | int, ...]]]:
+    """The direct sub-conditions of `cond` with their location below it (a reference has none:
+    its definition is checked and walked once, where it is defined)."""
+    if isinstance(cond, All):
+        return [(sub, ("all", i)) for i, sub in enumerate(cond.all)]
+    if isinstance(cond, AnyOf):
+        return [(sub, ("any", i)) for i, sub in enumerate(cond.any)]
+    if isinstance(cond, Not):
+        return [(cond.not_, ("not",))]
+    return []
+
+
 def leaves(
     cond: Condition, loc: tuple[str | int, ...] = ()
 ) -> Iterator[tuple[Leaf, tuple[str | int, ...]]]:
-    """Every leaf of the tree with its location below the condition."""
+    """Every leaf written in this condition, with its location (not those of named conditions
+    it refers to: see `questions_read`)."""
     if isinstance(cond, Leaf):
         yield cond, loc
-    elif isinstance(cond, Ref):  # pragma: no cover - the loader inlines every reference
-        raise TypeError(f"condition reference '{cond.ref}' was not inlined")
-    elif isinstance(cond, All):
-        for i, sub in enumerate(cond.all):
-            yield from leaves(sub, (*loc, "all", i))
-    elif isinstance(cond, AnyOf):
-        for i, sub in enumerate(cond.any):
-            yield from leaves(sub, (*loc, "any", i))
-    else:
-        yield from leaves(cond.not_, (*loc, "not"))
+    for sub, at in children(cond):
+        yield from leaves(sub, (*loc, *at))
 
 
 def refs(
     cond: Condition, loc: tuple[str | int, ...] = ()
 ) -> Iterator[tuple[Ref, tuple[str | int, ...]]]:
-    """Every reference to a named condition, with its location."""
+    """Every reference to a named condition written in this condition, with its location."""
     if isinstance(cond, Ref):
         yield cond, loc
-    elif isinstance(cond, All | AnyOf):
-        key = "all" if isinstance(cond, All) else "any"
-        for i, sub in enumerate(cond.all if isinstance(cond, All) else cond.any):
-            yield from refs(sub, (*loc, key, i))
-    elif isinstance(cond, Not):
-        yield from refs(cond.not_, (*loc, "not"))
+    for sub, at in children(cond):
+        yield from refs(sub, (*loc, *at))
 
 
-def inline(cond: Condition, named: Mapping[str, Condition]) -> Condition:
-    """The condition with every reference replaced by its (already inlined) definition."""
+def questions_read(cond: Condition, named: Named = _NO_NAMES) -> list[str]:
+    """The question ids a condition reads, through the named conditions it refers to, in order
+    of first use; each named condition is walked once, however often it is referred to."""
+    seen: dict[str, None] = {}
+    visited: set[str] = set()
+    stack = [cond]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Leaf):
+            seen.setdefault(node.q)
+        elif isinstance(node, Ref):
+            if node.ref not in visited:
+                visited.add(node.ref)
+                stack.append(named[node.ref])
+        else:
+            stack.extend(sub for sub, _ in reversed(children(node)))
+    return list(seen)
+
+
+def depth(cond: Condition, named_depths: Mapping[str, int]) -> int:
+    """Nesting depth of `cond`, a reference counting as deep as its definition."""
+    if isinstance(cond, Leaf):
+        return 1
     if isinstance(cond, Ref):
-        return named[cond.ref]
-    if isinstance(cond, All):
-        return All(all=[inline(c, named) for c in cond.all])
-    if isinstance(cond, AnyOf):
-        return AnyOf(any=[inline(c, named) for c in cond.any])
-    if isinstance(cond, Not):
-        return Not(not_=inline(cond.not_, named))
+        return named_depths.get(cond.ref, 1)
+    return 1 + max(depth(sub, named_depths) for sub, _ in children(cond))
+
+
+def resolve_ref(cond: Condition, named: Named) -> Condition:
+    """The condition a chain of references stands for (the condition itself if not a ref)."""
+    while isinstance(cond, Ref):
+        cond = named[cond.ref]
     return cond
 
 
@@ -158,27 +191,51 @@ def allowed_operators(qtype: str) -> set[str]:
     return _ALLOWED[qtype]
 
 
-def evaluate(cond: Condition, values: Mapping[str, Any]) -> bool:
+class Evaluation:
+    """Conditions evaluated against one set of answers. A named condition is evaluated once
+    and remembered, so a pack whose conditions refer to each other many times over costs what
+    its text costs, never the size of the tree those references would unfold into."""
+
+    def __init__(self, values: Mapping[str, Any], named: Named = _NO_NAMES) -> None:
+        self.values = values
+        self.named = named
+        self._memo: dict[str, tuple[bool, list[str]]] = {}
+
+    def holds(self, cond: Condition) -> bool:
+        """Does the condition hold for these answers?"""
+        return self.explain(cond)[0]
+
+    def explain(self, cond: Condition) -> tuple[bool, list[str]]:
+        """Whether the condition holds, and the question ids whose answers decided it (each
+        once, in order of first use)."""
+        if isinstance(cond, Leaf):
+            return _leaf(cond, self.values), [cond.q]
+        if isinstance(cond, Ref):
+            if cond.ref not in self._memo:
+                self._memo[cond.ref] = self.explain(self.named[cond.ref])
+            return self._memo[cond.ref]
+        if isinstance(cond, Not):
+            held, why = self.explain(cond.not_)
+            return not held, why
+        results = [self.explain(sub) for sub, _ in children(cond)]
+        want_all = isinstance(cond, All)
+        held = all(r[0] for r in results) if want_all else any(r[0] for r in results)
+        # The answers that decided it: on success, every branch that agreed with the result;
+        # on failure, the branches that broke it.
+        deciding = (q for ok, why in results if ok == held for q in why)
+        return held, list(dict.fromkeys(deciding))
+
+
+def evaluate(cond: Condition, values: Mapping[str, Any], named: Named = _NO_NAMES) -> bool:
     """Does the condition hold for these answers? `values` holds only visible questions."""
-    return explain(cond, values)[0]
+    return Evaluation(values, named).holds(cond)
 
 
-def explain(cond: Condition, values: Mapping[str, Any]) -> tuple[bool, list[str]]:
+def explain(
+    cond: Condition, values: Mapping[str, Any], named: Named = _NO_NAMES
+) -> tuple[bool, list[str]]:
     """Whether the condition holds, and the question ids whose answers decided it."""
-    if isinstance(cond, Leaf):
-        return _leaf(cond, values), [cond.q]
-    if isinstance(cond, Not):
-        held, why = explain(cond.not_, values)
-        return not held, why
-    if isinstance(cond, Ref):  # pragma: no cover - the loader inlines every reference
-        raise TypeError(f"condition reference '{cond.ref}' was not inlined")
-    results = [explain(sub, values) for sub in (cond.all if isinstance(cond, All) else cond.any)]
-    want_all = isinstance(cond, All)
-    held = all(r[0] for r in results) if want_all else any(r[0] for r in results)
-    # The answers that decided it: on success, every branch that agreed with the result;
-    # on failure, the branches that broke it.
-    deciding = [why for ok, why in results if ok == held]
-    return held, [q for why in deciding for q in why]
+    return Evaluation(values, named).explain(cond)
 
 
 def _leaf(leaf: Leaf, values: Mapping[str, Any]) -> bool:

@@ -14,10 +14,10 @@ from pydantic import Field, ValidationError
 from threatmodel.assessment import FORMAT, AnswerOut, Assessment, ThreatOut
 from threatmodel.core import assess_file
 from threatmodel.errors import InputError, brief
+from threatmodel.fileio import read_bounded
 from threatmodel.model import Model, format_loc
 from threatmodel.pack import Pack
 from threatmodel.render import md_escape
-from threatmodel.yamlsafe import read_bounded
 
 DIFF_FORMAT: Literal["threatmodel.diff/1"] = "threatmodel.diff/1"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.\-]+")

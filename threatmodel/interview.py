@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 from threatmodel.answers import dump_answers, leading_comments, load_answers
 from threatmodel.errors import ThreatmodelError
-from threatmodel.fileio import write_atomic
+from threatmodel.fileio import write_file
 from threatmodel.pack import Pack
 from threatmodel.packmodels import Question
 from threatmodel.questionnaire import describe
@@ -137,7 +137,11 @@ class Interview:
         visible = {q.id for q in self._visible()}
         for qid in [q for q in self.given if q not in visible]:
             question = self.pack.questions[qid]
-            condition = describe(question.when) if question.when is not None else "always"
+            condition = (
+                describe(question.when, self.pack.conditions)
+                if question.when is not None
+                else "always"
+            )
             value = self.given.pop(qid)
             self.save()
             self.echo(
@@ -175,7 +179,7 @@ class Interview:
             "packs": [{"name": p.name, "version": p.version} for p in self.pack.packs],
         }
         text = dump_answers(self.pack, self.given, self.extra, provenance, self.header)
-        write_atomic(self.path, text)
+        write_file(self.path, text)
 
 
 def _wrap(text: str, indent: str = "") -> str:

@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import Any
 
 from threatmodel import __version__, derived, packcache, packcheck
-from threatmodel.conditions import Condition
-from threatmodel.errors import InputError, did_you_mean
-from threatmodel.model import parse_model
+from threatmodel.conditions import Condition, questions_read
+from threatmodel.errors import InputError, brief, did_you_mean
+from threatmodel.fileio import inside, read_bounded
+from threatmodel.model import format_loc, parse_model
 from threatmodel.packmodels import (
     ConditionsFile,
     Manifest,
@@ -55,6 +56,8 @@ class Pack:
     owner: dict[str, str] = field(default_factory=dict)
     """Threat or question id -> the name of the pack that defines it."""
     origin: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
+    depths: dict[str, int] = field(default_factory=dict)
+    """Named condition -> its nesting depth through the conditions it refers to (load time)."""
 
     @property
     def baseline(self) -> dict[str, Any]:
@@ -87,9 +90,9 @@ def load_packs(extra: list[Path] | tuple[Path, ...] = ()) -> Pack:
     """The built-in pack with each extra pack layered on top, fully cross-checked (or, when
     exactly these files were loaded before, taken from the pack cache)."""
     # Resolved, so that paths in errors and in the cache do not depend on the working folder.
-    folders = [builtin_rules().resolve(), *(Path(f).resolve() for f in extra)]
-    digests = [(f.resolve(), _digest(f)) for f in folders if f.is_dir()]
-    cache_key = packcache.key(digests) if len(digests) == len(folders) else None
+    folders = [builtin_rules().resolve(), *(_resolved(Path(f)) for f in extra)]
+    digests = [(f, _digest(f)) for f in folders]
+    cache_key = packcache.key(digests)
     cached = packcache.read(cache_key) if cache_key else None
     if cached is not None:
         try:
@@ -100,6 +103,13 @@ def load_packs(extra: list[Path] | tuple[Path, ...] = ()) -> Pack:
     if cache_key:
         packcache.write(cache_key, _to_cache(pack))
     return pack
+
+
+def _resolved(folder: Path) -> Path:
+    try:
+        return folder.resolve()
+    except (OSError, RuntimeError) as exc:
+        raise InputError(folder, f"cannot be resolved: {exc}") from None
 
 
 def _to_cache(pack: Pack) -> dict[str, Any]:
@@ -148,9 +158,10 @@ def _load(folders: list[Path], digests: dict[Path, str]) -> Pack:
     if pack.scoring is None:
         raise InputError(None, "no pack declares scoring.yaml")
     for doc, name in named:
-        packcheck.check_condition(doc, ("conditions", name), pack.conditions[name], pack.testable)
+        cond = pack.conditions[name]
+        packcheck.check_condition(doc, ("conditions", name), cond, pack.testable, pack.depths)
     for doc, threat in pending:
-        pack.threats[threat.id] = packcheck.check_threat(pack, doc, threat)
+        packcheck.check_threat(pack, doc, threat)
     pack.screening = _merged_screening(pack, screenings)
     return pack
 
@@ -163,9 +174,9 @@ def _merged_screening(
     built-in AI Act flags and necessity checks."""
     merged: ScreeningFile | None = None
     for doc, spec in screenings:
-        checked = packcheck.check_screening(pack, doc, spec)
-        declared = {k: getattr(checked, k) for k in doc.data if k in ScreeningFile.model_fields}
-        merged = checked if merged is None else merged.model_copy(update=declared)
+        packcheck.check_screening(pack, doc, spec)
+        declared = {k: getattr(spec, k) for k in doc.data if k in ScreeningFile.model_fields}
+        merged = spec if merged is None else merged.model_copy(update=declared)
     return merged
 
 
@@ -178,9 +189,7 @@ def _add_pack(
 ) -> tuple[list[tuple[Document, Threat]], set[str]]:
     """Add one pack's files; return its threats (to check once all packs are in) and the ids of
     earlier threats it overrides or disables."""
-    if not folder.is_dir():
-        raise InputError(folder, "rule pack folder not found")
-    manifest_doc = load_yaml(folder / "pack.yaml")
+    manifest_doc = load_yaml(folder / "pack.yaml", folder)
     manifest = parse_model(Manifest, manifest_doc, manifest_doc.data)
     try:
         compatible = satisfies(__version__, manifest.engine)
@@ -196,23 +205,20 @@ def _add_pack(
     )
     pack.packs.append(info)
     if (folder / "conditions.yaml").exists():
-        named += _add_conditions(pack, load_yaml(folder / "conditions.yaml"))
+        named += _add_conditions(pack, load_yaml(folder / "conditions.yaml", folder))
     if (folder / "questions.yaml").exists():
-        _add_questions(pack, load_yaml(folder / "questions.yaml"), manifest.name)
+        _add_questions(pack, load_yaml(folder / "questions.yaml", folder), manifest.name)
     if (folder / "scoring.yaml").exists():
-        doc = load_yaml(folder / "scoring.yaml")
+        doc = load_yaml(folder / "scoring.yaml", folder)
         pack.scoring = parse_model(Scoring, doc, doc.data)
         pack.owner["scoring"] = manifest.name
     if (folder / "screening.yaml").exists():
-        doc = load_yaml(folder / "screening.yaml")
+        doc = load_yaml(folder / "screening.yaml", folder)
         pending_screening.append((doc, parse_model(ScreeningFile, doc, doc.data)))
     if (folder / "baseline.yaml").exists():
-        pack.baselines[manifest.name] = _baseline(load_yaml(folder / "baseline.yaml"), pack)
-    _refuse_stray_files(folder)
+        pack.baselines[manifest.name] = _baseline(load_yaml(folder / "baseline.yaml", folder), pack)
     replaced = _disable_and_release(pack, manifest, manifest_doc)
-    added = [
-        _add_threat(pack, load_yaml(path)) for path in sorted((folder / "threats").glob("*.yaml"))
-    ]
+    added = [_add_threat(pack, load_yaml(path, folder)) for path in _threat_files(folder)]
     own = {threat.id for _, threat in added}
     for i, threat_id in enumerate(manifest.overrides):
         if threat_id not in own:
@@ -262,14 +268,29 @@ def _refuse_stray_files(folder: Path) -> None:
         raise InputError(path, "threats go directly in threats/, one file each")
 
 
+def _threat_files(folder: Path) -> list[Path]:
+    return sorted((folder / "threats").glob("*.yaml"))
+
+
+def _check_folder(folder: Path) -> None:
+    """A rule pack is a folder with a manifest and only rule-pack files; checked before any of
+    it is read (so `--rules /` is refused at once, and a stray 3 GB file is never hashed)."""
+    if not folder.is_dir():
+        raise InputError(folder, "rule pack folder not found")
+    if not (folder / "pack.yaml").exists() and not (folder / "pack.yaml").is_symlink():
+        raise InputError(folder, "not a rule pack folder: it has no pack.yaml")
+    _refuse_stray_files(folder)
+
+
 def _digest(folder: Path) -> str:
-    """sha256 over every file's relative path and bytes: changes whenever any rule changes."""
+    """sha256 over every rule file's relative path and bytes: changes whenever a rule changes.
+    Each file is read through the bounded reader and must resolve inside the pack."""
+    _check_folder(folder)
     digest = hashlib.sha256()
-    for path in sorted(
-        p for p in folder.rglob("*") if p.is_file() and p.suffix in (".yaml", ".yml")
-    ):
+    known = [folder / name for name in sorted(KNOWN_FILES)]
+    for path in [*(p for p in known if p.exists() or p.is_symlink()), *_threat_files(folder)]:
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(path.read_bytes() + b"\0")
+        digest.update(read_bounded(inside(folder, path), "a YAML file") + b"\0")
     return digest.hexdigest()
 
 
@@ -291,30 +312,39 @@ def _add_questions(pack: Pack, doc: Document, owner: str) -> None:
             hint = did_you_mean(question.section, pack.sections)
             raise doc.error((*loc, "id"), f"unknown section '{question.section}'{hint}")
         packcheck.check_worst_case(doc, loc, question)
-        pack.questions[question.id] = _inline_branch(pack, doc, loc, question)
+        _check_branch(pack, doc, loc, question)
+        pack.questions[question.id] = question
         pack.owner[question.id] = owner
         pack.origin[question.id] = (doc.path, doc.line_of((*loc, "id")))
 
 
-def _inline_branch(pack: Pack, doc: Document, loc: Loc, question: Question) -> Question:
+def _check_branch(pack: Pack, doc: Document, loc: Loc, question: Question) -> None:
     if question.when is None:
-        return question
-    when = packcheck.inline_refs(doc, (*loc, "when"), question.when, pack.conditions)
+        return
+    at = (*loc, "when")
     # A branch may only look back: answers are asked and resolved in order.
-    packcheck.check_condition(doc, (*loc, "when"), when, pack.questions)
-    return question.model_copy(update={"when": when})
+    packcheck.check_condition(doc, at, question.when, pack.questions, pack.depths)
+    for qid in questions_read(question.when, pack.conditions):
+        if qid not in pack.questions:
+            raise doc.error(
+                at,
+                f"{format_loc(at)}: uses {brief(qid, 60)} through a named condition; a branch "
+                "may only use questions asked before it",
+            )
 
 
 def _add_conditions(pack: Pack, doc: Document) -> list[tuple[Document, str]]:
     """Named conditions, each usable as `{ref: name}` after its definition (so no cycles)."""
     parsed = parse_model(ConditionsFile, doc, doc.data)
+    names = list(parsed.conditions)
     added = []
-    for name, cond in parsed.conditions.items():
+    for i, (name, cond) in enumerate(parsed.conditions.items()):
         if name in pack.conditions:
             raise doc.error(("conditions", name), f"duplicate condition name '{name}'")
-        pack.conditions[name] = packcheck.inline_refs(
-            doc, ("conditions", name), cond, pack.conditions
-        )
+        at: Loc = ("conditions", name)
+        later = frozenset(names[i:])  # itself included: a condition cannot refer to itself
+        pack.depths[name] = packcheck.check_refs(doc, at, cond, pack.depths, later)
+        pack.conditions[name] = cond
         added.append((doc, name))
     return added
 

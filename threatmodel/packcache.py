@@ -20,7 +20,7 @@ from threatmodel import __version__
 from threatmodel.conditions import Condition
 from threatmodel.packmodels import Question, Scoring, ScreeningFile, Section, Threat
 
-FORMAT = 2
+FORMAT = 3
 
 
 def key(digests: list[tuple[Path, str]]) -> str:
@@ -47,12 +47,12 @@ def read(cache_key: str) -> dict[str, Any] | None:
 def write(cache_key: str, data: dict[str, Any]) -> None:
     """Store pack data; a cache that cannot be written is simply not used."""
     from threatmodel.errors import InputError
-    from threatmodel.fileio import write_atomic
+    from threatmodel.fileio import write_file
 
     try:
         text = json.dumps({"format": FORMAT, **data}, ensure_ascii=False)
         folder().mkdir(parents=True, exist_ok=True)
-        write_atomic(folder() / f"pack-{cache_key}.json", text)
+        write_file(folder() / f"pack-{cache_key}.json", text)
     except (OSError, TypeError, ValueError, InputError):
         return
 

@@ -1,12 +1,21 @@
 """Cross-reference checks of a rule pack: every condition, level, case and worst case, each
-error pointing at its file and line. Named conditions are inlined here, so the engine never sees
-a reference."""
+error pointing at its file and line. A reference to a named condition must name one defined
+before it (so references cannot form a cycle), and no condition may nest deeper than
+MAX_DEPTH, counting through the conditions it refers to."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from threatmodel.conditions import Condition, Leaf, allowed_operators, inline, leaves, refs
+from threatmodel.conditions import (
+    MAX_DEPTH,
+    Condition,
+    Leaf,
+    allowed_operators,
+    depth,
+    leaves,
+    refs,
+)
 from threatmodel.errors import brief, did_you_mean
 from threatmodel.model import format_loc
 from threatmodel.packmodels import Question, ScreeningFile, Threat
@@ -17,15 +26,40 @@ if TYPE_CHECKING:  # pack imports this module; only the type is needed here
     from threatmodel.pack import Pack
 
 
-def inline_refs(doc: Document, at: Loc, cond: Condition, named: dict[str, Condition]) -> Condition:
+def check_refs(
+    doc: Document,
+    at: Loc,
+    cond: Condition,
+    depths: dict[str, int],
+    later: frozenset[str] = frozenset(),
+) -> int:
+    """Check that every reference names a condition defined before it; return the depth of
+    `cond` (refused over MAX_DEPTH). `depths` holds each defined name's depth; `later` the names
+    defined further down the same file (a reference to one would be a cycle or a forward
+    reference)."""
     for ref, sub in refs(cond):
-        if ref.ref not in named:
+        if ref.ref not in depths:
             loc = (*at, *sub, "ref")
-            hint = did_you_mean(ref.ref, named)
+            if ref.ref in later:
+                raise doc.error(
+                    loc,
+                    f"{format_loc(loc)}: {brief(ref.ref, 40)} is defined further down (or this "
+                    "is a cycle); a condition may refer only to names defined above it",
+                )
+            hint = did_you_mean(ref.ref, depths)
             raise doc.error(
-                loc, f"{format_loc(loc)}: unknown condition '{ref.ref}'{hint} (define it first)"
+                loc,
+                f"{format_loc(loc)}: unknown condition {brief(ref.ref, 40)}{hint} "
+                "(define it first)",
             )
-    return inline(cond, named)
+    deep = depth(cond, depths)
+    if deep > MAX_DEPTH:
+        raise doc.error(
+            at,
+            f"{format_loc(at)}: conditions nest {deep} levels deep, counting the named "
+            f"conditions they use; the limit is {MAX_DEPTH}",
+        )
+    return deep
 
 
 def check_worst_case(doc: Document, loc: Loc, question: Question) -> None:
@@ -39,33 +73,23 @@ def check_worst_case(doc: Document, loc: Loc, question: Question) -> None:
         raise doc.error((*loc, "worst_case"), f"{question.id}: worst_case cannot be unknown")
 
 
-def check_threat(pack: Pack, doc: Document, threat: Threat) -> Threat:
-    """Check every reference of a threat; return it with named conditions inlined."""
+def check_threat(pack: Pack, doc: Document, threat: Threat) -> None:
+    """Check every reference of a threat: conditions, levels, cases."""
     scale = pack.scale
-    applies = inline_refs(doc, ("applies_when",), threat.applies_when, pack.conditions)
-    check_condition(doc, ("applies_when",), applies, pack.testable)
-    factors = {}
+    check_condition(doc, ("applies_when",), threat.applies_when, pack.testable, pack.depths)
     for name, levels in (("likelihood", scale.likelihood), ("severity", scale.severity)):
         factor = getattr(threat, name)
         check_level(doc, (name, "base"), factor.base, levels)
-        modifiers = []
         for i, mod in enumerate(factor.modifiers):
             loc: Loc = (name, "modifiers", i)
-            when = inline_refs(doc, (*loc, "when"), mod.when, pack.conditions)
-            check_condition(doc, (*loc, "when"), when, pack.testable)
-            modifiers.append(mod.model_copy(update={"when": when}))
+            check_condition(doc, (*loc, "when"), mod.when, pack.testable, pack.depths)
             for key in ("at_least", "at_most"):
                 if getattr(mod, key) is not None:
                     check_level(doc, (*loc, key), getattr(mod, key), levels)
-        factors[name] = factor.model_copy(update={"modifiers": tuple(modifiers)})
-    mitigations = []
     for i, mitigation in enumerate(threat.mitigations):
-        relevant = mitigation.when
-        if relevant is not None:
+        if mitigation.when is not None:
             loc = ("mitigations", i, "when")
-            relevant = inline_refs(doc, loc, relevant, pack.conditions)
-            check_condition(doc, loc, relevant, pack.testable)
-        mitigations.append(mitigation.model_copy(update={"when": relevant}))
+            check_condition(doc, loc, mitigation.when, pack.testable, pack.depths)
     if threat.id == "input-enumeration" and threat.estimate != "enumeration":
         # The contract promises expected_days_to_first_hit on this threat, whoever defines it.
         raise doc.error(("id",), "input-enumeration must keep `estimate: enumeration`")
@@ -81,30 +105,17 @@ def check_threat(pack: Pack, doc: Document, threat: Threat) -> Threat:
         same_scale = written_in >= order.index(pack.owner.get("scoring", order[0]))
         bounds = (case.min_risk, case.max_risk) if same_scale else (None, None)
         check_case(pack, doc, ("cases", i), case.answers, bounds)
-    update = {"applies_when": applies, "mitigations": tuple(mitigations), **factors}
-    return threat.model_copy(update=update)
 
 
-def check_screening(pack: Pack, doc: Document, spec: ScreeningFile) -> ScreeningFile:
-    """Check and inline every condition of the screening."""
-    criteria = []
-    for i, criterion in enumerate(spec.wp248.criteria):
-        when = inline_refs(doc, ("wp248", "criteria", i, "when"), criterion.when, pack.conditions)
-        check_condition(doc, ("wp248", "criteria", i, "when"), when, pack.testable)
-        criteria.append(criterion.model_copy(update={"when": when}))
-    flags = []
-    for i, flag in enumerate(spec.ai_act):
-        when = inline_refs(doc, ("ai_act", i, "when"), flag.when, pack.conditions)
-        check_condition(doc, ("ai_act", i, "when"), when, pack.testable)
-        flags.append(flag.model_copy(update={"when": when}))
-    checks = []
-    for i, check in enumerate(spec.necessity):
-        when = inline_refs(doc, ("necessity", i, "when"), check.when, pack.conditions)
-        check_condition(doc, ("necessity", i, "when"), when, pack.testable)
-        checks.append(check.model_copy(update={"when": when}))
-    wp248 = spec.wp248.model_copy(update={"criteria": tuple(criteria)})
-    update = {"wp248": wp248, "ai_act": tuple(flags), "necessity": tuple(checks)}
-    return spec.model_copy(update=update)
+def check_screening(pack: Pack, doc: Document, spec: ScreeningFile) -> None:
+    """Check every condition of the screening."""
+    conditions: list[tuple[Loc, Condition]] = [
+        (("wp248", "criteria", i, "when"), c.when) for i, c in enumerate(spec.wp248.criteria)
+    ]
+    conditions += [(("ai_act", i, "when"), f.when) for i, f in enumerate(spec.ai_act)]
+    conditions += [(("necessity", i, "when"), n.when) for i, n in enumerate(spec.necessity)]
+    for loc, when in conditions:
+        check_condition(doc, loc, when, pack.testable, pack.depths)
 
 
 def check_case(
@@ -137,8 +148,15 @@ def question_of(doc: Document, loc: Loc, qid: str, questions: dict[str, Question
 
 
 def check_condition(
-    doc: Document, at: Loc, cond: Condition, questions: dict[str, Question]
+    doc: Document,
+    at: Loc,
+    cond: Condition,
+    questions: dict[str, Question],
+    depths: dict[str, int],
 ) -> None:
+    """Check the references and depth of a condition, and each leaf written in it against
+    its question (a named condition's own leaves are checked once, where it is defined)."""
+    check_refs(doc, at, cond, depths)
     for leaf, sub in leaves(cond):
         loc = (*at, *sub)
         question = question_of(doc, (*loc, "q"), leaf.q, questions)

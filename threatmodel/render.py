@@ -160,8 +160,9 @@ def _context(assessment: Assessment) -> dict[str, Any]:
 def _render_template(spec: Format, context: dict[str, Any], template_dir: Path | None) -> str:
     # Imported here: jinja2 costs start-up time that `check` and `--format json` never need.
     import jinja2
-    from jinja2.sandbox import ImmutableSandboxedEnvironment
     from markupsafe import Markup
+
+    from threatmodel.sandbox import BoundedSandbox, FolderLoader, TemplateTooCostly, render_bounded
 
     escape = spec.escape
 
@@ -172,9 +173,9 @@ def _render_template(spec: Format, context: dict[str, Any], template_dir: Path |
             return value
         return escape(value)
 
-    search = [str(template_dir)] if template_dir else []
-    env = ImmutableSandboxedEnvironment(
-        loader=jinja2.FileSystemLoader([*search, str(data_dir("templates"))]),
+    search = [template_dir] if template_dir else []
+    env = BoundedSandbox(
+        loader=FolderLoader([*search, data_dir("templates")]),
         undefined=jinja2.StrictUndefined,
         autoescape=escape is None,
         finalize=finalize,
@@ -185,7 +186,13 @@ def _render_template(spec: Format, context: dict[str, Any], template_dir: Path |
     _add_filters(env.filters, Markup, spec)
     env.tests["serious"] = context["serious"]
     try:
-        return env.get_template(spec.template).render(**context)
+        template = env.get_template(spec.template)
+        return render_bounded(template, context)
+    except TemplateTooCostly as exc:
+        frame, line = _template_frame(exc)
+        raise InputError(frame or spec.template, f"template refused: it {exc}", line) from None
+    except InputError:
+        raise  # a template file refused by the reader (too large, outside its folder)
     except jinja2.TemplateSyntaxError as exc:
         name = exc.filename or spec.template
         raise InputError(name, f"template error: {exc.message}", exc.lineno) from None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatmodel.assessment import Assumption, Ignored
-from threatmodel.conditions import Condition, evaluate, leaves
+from threatmodel.conditions import Condition, Evaluation, Named, questions_read
 from threatmodel.derived import derive
 from threatmodel.pack import Pack
 from threatmodel.packmodels import Question
@@ -35,13 +35,28 @@ class Resolved:
     assumptions: list[Assumption] = field(default_factory=list)
     ignored: list[Ignored] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
+    named: Named = field(default_factory=dict)
+    """The pack's named conditions, which conditions may refer to."""
+    _evaluation: Evaluation | None = field(default=None, repr=False)
+
+    def explain(self, cond: Condition) -> tuple[bool, list[str]]:
+        """Whether `cond` holds for these answers, and the answers that decided it (named
+        conditions are evaluated once for the whole assessment)."""
+        if self._evaluation is None:
+            self._evaluation = Evaluation(self.values, self.named)
+        return self._evaluation.explain(cond)
+
+    def holds(self, cond: Condition) -> bool:
+        """Whether `cond` holds for these answers."""
+        return self.explain(cond)[0]
 
 
 def resolve(pack: Pack, given: Mapping[str, Any]) -> Resolved:
     """The answers as they count for this pack."""
-    out = Resolved()
+    out = Resolved(named=pack.conditions)
     for qid, question in pack.questions.items():
-        if question.when is not None and not evaluate(question.when, out.values):
+        # Each branch sees the answers before it, so each gets an evaluation of its own.
+        if question.when is not None and not Evaluation(out.values, out.named).holds(question.when):
             if qid in given:
                 reason = _hidden_by(question.when, out)
                 out.ignored.append(Ignored(question=qid, value=show(given[qid]), reason=reason))
@@ -75,10 +90,10 @@ def _assume(out: Resolved, question: Question, source: str) -> None:
 
 def _hidden_by(when: Condition, out: Resolved) -> str:
     seen = []
-    for leaf, _ in leaves(when):
-        if leaf.q in out.values:
-            note = " (assumed)" if leaf.q in out.assumed else ""
-            seen.append(f"{leaf.q} = {show(out.values[leaf.q])}{note}")
+    for qid in questions_read(when, out.named):
+        if qid in out.values:
+            note = " (assumed)" if qid in out.assumed else ""
+            seen.append(f"{qid} = {show(out.values[qid])}{note}")
         else:
-            seen.append(f"{leaf.q} is not asked")
-    return f"asked only when {describe(when)}; here " + ", ".join(dict.fromkeys(seen))
+            seen.append(f"{qid} is not asked")
+    return f"asked only when {describe(when, out.named)}; here " + ", ".join(dict.fromkeys(seen))

@@ -7,7 +7,7 @@ from typing import Any
 
 from threatmodel import enumeration
 from threatmodel.answers import AnswersFile, answers_from_mapping
-from threatmodel.conditions import Condition, leaves
+from threatmodel.conditions import Condition, questions_read
 from threatmodel.pack import Pack
 from threatmodel.packmodels import Case, Threat
 from threatmodel.resolve import resolve
@@ -70,13 +70,13 @@ def _threat_conditions(threat: Threat) -> list[tuple[str, Condition]]:
 def _condition_findings(pack: Pack, threat: Threat, where: str) -> list[Finding]:
     findings = []
     for place, cond in _threat_conditions(threat):
-        for problem in impossible(cond, pack.testable):
+        for problem in impossible(cond, pack.testable, pack.conditions):
             level = "error" if place == "applies_when" else "warning"
             findings.append(Finding(level, where, f"{threat.id}: {place}: {problem}"))
-        for leaf, _ in leaves(cond):
-            question = pack.testable[leaf.q]
+        for qid in questions_read(cond, pack.conditions):
+            question = pack.testable[qid]
             if question.deprecated is not None:
-                message = f"{threat.id}: {place} uses {leaf.q}, {question.deprecated.describe()}"
+                message = f"{threat.id}: {place} uses {qid}, {question.deprecated.describe()}"
                 findings.append(Finding("warning", where, message))
     return findings
 
@@ -90,7 +90,7 @@ def _unused_questions(pack: Pack) -> list[Finding]:
         conditions += [c.when for c in pack.screening.wp248.criteria]
         conditions += [f.when for f in pack.screening.ai_act]
         conditions += [n.when for n in pack.screening.necessity]
-    used |= {leaf.q for cond in conditions for leaf, _ in leaves(cond)}
+    used |= {q for cond in conditions for q in questions_read(cond, pack.conditions)}
     findings = []
     for qid, question in pack.questions.items():
         if question.type != "text" and qid not in used and question.deprecated is None:

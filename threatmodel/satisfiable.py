@@ -5,54 +5,67 @@ but together they exclude every answer)."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
-from threatmodel.conditions import All, AnyOf, Condition, Leaf, Not
+from threatmodel.conditions import All, AnyOf, Condition, Leaf, Named, Not, Ref, resolve_ref
 from threatmodel.packmodels import Question
 
 
-def impossible(cond: Condition, questions: Mapping[str, Question]) -> list[str]:
+def impossible(
+    cond: Condition, questions: Mapping[str, Question], named: Named | None = None
+) -> list[str]:
     """Why `cond` can never hold (empty when it can, as far as a structural check tells)."""
-    if _never(cond, questions):
-        return ["can never hold: " + _why(cond, questions)]
+    check = _Check(questions, named or {})
+    if check.never(cond):
+        return ["can never hold: " + check.why(cond)]
     return []
 
 
-def _never(cond: Condition, questions: Mapping[str, Question]) -> bool:
-    if isinstance(cond, Leaf):
-        return not _possible_values(cond, questions[cond.q])
-    if isinstance(cond, Not):
-        return False  # negations are left alone: a hidden question makes them true
-    if isinstance(cond, AnyOf):
-        return all(_never(c, questions) for c in cond.any)
-    if isinstance(cond, All):
-        return any(_never(c, questions) for c in cond.all) or bool(_clash(cond, questions))
-    return False
+@dataclass
+class _Check:
+    questions: Mapping[str, Question]
+    named: Named
+    memo: dict[str, bool] = field(default_factory=dict)
 
+    def never(self, cond: Condition) -> bool:
+        if isinstance(cond, Ref):
+            if cond.ref not in self.memo:
+                self.memo[cond.ref] = self.never(self.named[cond.ref])
+            return self.memo[cond.ref]
+        if isinstance(cond, Leaf):
+            return not _possible_values(cond, self.questions[cond.q])
+        if isinstance(cond, Not):
+            return False  # negations are left alone: a hidden question makes them true
+        if isinstance(cond, AnyOf):
+            return all(self.never(c) for c in cond.any)
+        assert isinstance(cond, All)
+        return any(self.never(c) for c in cond.all) or bool(self.clash(cond))
 
-def _why(cond: Condition, questions: Mapping[str, Question]) -> str:
-    if isinstance(cond, All):
-        clash = _clash(cond, questions)
-        if clash:
-            return f"no answer to {clash} satisfies all its tests"
-        for sub in cond.all:
-            if _never(sub, questions):
-                return _why(sub, questions)
-    if isinstance(cond, Leaf):
-        return f"no answer to {cond.q} satisfies {cond.operator()[0]} {cond.operator()[1]}"
-    return "none of its branches can hold"
+    def why(self, cond: Condition) -> str:
+        cond = resolve_ref(cond, self.named)
+        if isinstance(cond, All):
+            clash = self.clash(cond)
+            if clash:
+                return f"no answer to {clash} satisfies all its tests"
+            for sub in cond.all:
+                if self.never(sub):
+                    return self.why(sub)
+        if isinstance(cond, Leaf):
+            return f"no answer to {cond.q} satisfies {cond.operator()[0]} {cond.operator()[1]}"
+        return "none of its branches can hold"
 
-
-def _clash(cond: All, questions: Mapping[str, Question]) -> str | None:
-    """A choice or yes/no question tested twice in one `all` with no answer passing both."""
-    allowed: dict[str, set[Any]] = {}
-    for sub in cond.all:
-        if isinstance(sub, Leaf) and questions[sub.q].type in ("choice", "bool"):
-            values = _possible_values(sub, questions[sub.q])
-            allowed[sub.q] = allowed.get(sub.q, values) & values
-            if not allowed[sub.q]:
-                return sub.q
-    return None
+    def clash(self, cond: All) -> str | None:
+        """A choice or yes/no question tested twice in one `all` with no answer passing both."""
+        allowed: dict[str, set[Any]] = {}
+        for written in cond.all:
+            sub = resolve_ref(written, self.named)
+            if isinstance(sub, Leaf) and self.questions[sub.q].type in ("choice", "bool"):
+                values = _possible_values(sub, self.questions[sub.q])
+                allowed[sub.q] = allowed.get(sub.q, values) & values
+                if not allowed[sub.q]:
+                    return sub.q
+        return None
 
 
 def _possible_values(leaf: Leaf, question: Question) -> set[Any]:

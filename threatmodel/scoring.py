@@ -7,7 +7,7 @@ from typing import Any
 from threatmodel import enumeration
 from threatmodel.answers import AnswersFile
 from threatmodel.assessment import MeasureOut, MitigationOut, ScoreStep, ThreatOut
-from threatmodel.conditions import evaluate, explain, leaves
+from threatmodel.conditions import Condition, Named, questions_read
 from threatmodel.evidence import Measurement, moved_level, overstates, summary
 from threatmodel.packmodels import Factor, Modifier, Reduction, Scoring, Threat
 from threatmodel.resolve import Resolved
@@ -24,7 +24,7 @@ def score_threat(
 ) -> ThreatOut | None:
     """The scored threat, or None when it does not apply to these answers (and no measurement
     showed the leak anyway)."""
-    applies, deciding = explain(threat.applies_when, resolved.values)
+    applies, deciding = resolved.explain(threat.applies_when)
     mine = tuple(m for m in evidence if m.threat == threat.id)
     on_evidence = not applies and any(m.level in ("high", "elevated") for m in mine)
     if not applies and not on_evidence:
@@ -45,7 +45,7 @@ def score_threat(
             title=m.title,
             description=m.description.strip(),
             reduces=m.reduces.model_dump(),
-            relevant=m.when is None or evaluate(m.when, resolved.values),
+            relevant=m.when is None or resolved.holds(m.when),
         )
         for m in threat.mitigations
     ]
@@ -70,7 +70,7 @@ def score_threat(
         because=tuple(because),
         facts=tuple(facts),
         steps=tuple(steps),
-        reads=questions_read(threat),
+        reads=threat_reads(threat, resolved.named),
         mitigations=tuple(m.title for m in mitigations if m.relevant),
         mitigation_details=tuple(mitigations),
         references=threat.references,
@@ -115,11 +115,11 @@ def _with_evidence(
     return level
 
 
-def questions_read(threat: Threat) -> tuple[str, ...]:
+def threat_reads(threat: Threat, named: Named) -> tuple[str, ...]:
     """Every answer the threat's rules read, in a stable order."""
-    conditions = [threat.applies_when]
+    conditions: list[Condition] = [threat.applies_when]
     conditions += [m.when for f in (threat.likelihood, threat.severity) for m in f.modifiers]
-    read = [leaf.q for cond in conditions for leaf, _ in leaves(cond)]
+    read = [q for cond in conditions for q in questions_read(cond, named)]
     if threat.estimate == "enumeration":
         read += enumeration.INPUTS
     return tuple(dict.fromkeys(read))
@@ -152,7 +152,7 @@ def _factor(
             )
         )
     for modifier in factor.modifiers:
-        held, deciding = explain(modifier.when, resolved.values)
+        held, deciding = resolved.explain(modifier.when)
         if not held:
             continue
         new = _apply(modifier, level, levels)

@@ -4,7 +4,7 @@ screening.yaml. Like the engine, a pure function of the pack and the resolved an
 from __future__ import annotations
 
 from threatmodel.assessment import CriterionOut, Fact, FlagOut, NecessityOut, Screening
-from threatmodel.conditions import Condition, evaluate, explain
+from threatmodel.conditions import Condition, evaluate
 from threatmodel.packmodels import ScreeningFile
 from threatmodel.resolve import Resolved
 from threatmodel.values import show
@@ -25,7 +25,7 @@ def screen(spec: ScreeningFile, resolved: Resolved) -> Screening:
                 met=met,
                 reason=reason.strip(),
                 facts=facts,
-                assumed=met and not evaluate(criterion.when, known),
+                assumed=met and not evaluate(criterion.when, known, resolved.named),
             )
         )
     flags = []
@@ -39,7 +39,7 @@ def screen(spec: ScreeningFile, resolved: Resolved) -> Screening:
                     kind=flag.kind,
                     text=flag.text.strip(),
                     facts=facts,
-                    assumed=not evaluate(flag.when, known),
+                    assumed=not evaluate(flag.when, known, resolved.named),
                 )
             )
     met_count = sum(c.met for c in criteria)
@@ -84,7 +84,7 @@ def _necessity(spec: ScreeningFile, resolved: Resolved) -> tuple[NecessityOut, .
 
 
 def _decide(cond: Condition, resolved: Resolved) -> tuple[bool, tuple[Fact, ...]]:
-    held, deciding = explain(cond, resolved.values)
+    held, deciding = resolved.explain(cond)
     return held, facts_for(deciding, resolved)
 
 

@@ -18,8 +18,9 @@ import yaml
 from yaml import events
 
 from threatmodel.errors import InputError
+from threatmodel.fileio import LIMITS, inside, read_bounded
 
-MAX_BYTES = 10 * 1024 * 1024
+MAX_BYTES = LIMITS["a YAML file"]
 MAX_DEPTH = 64
 Loc = tuple[str | int, ...]
 
@@ -54,30 +55,11 @@ class Document:
         return InputError(self.path, message, self.line_of(loc))
 
 
-def load_yaml(path: Path) -> Document:
-    """Read and safely parse one YAML file, or raise InputError naming it."""
-    return parse_yaml(read_bounded(path, "a YAML file"), path)
-
-
-def read_bounded(path: Path, what: str) -> bytes:
-    """A regular file's bytes, at most MAX_BYTES of them, or InputError naming it."""
-    try:
-        if path.exists() and not path.is_dir() and not path.is_file():
-            raise InputError(path, "is not a regular file")  # a device or pipe has no end
-        size = path.stat().st_size
-        if size > MAX_BYTES:
-            raise InputError(path, f"file is {size:,} bytes; the limit is {MAX_BYTES:,}")
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_BYTES + 1)  # the file may grow between stat and read
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except IsADirectoryError:
-        raise InputError(path, f"is a directory, not {what}") from None
-    except OSError as exc:
-        raise InputError(path, f"cannot be read: {exc.strerror}") from None
-    if len(raw) > MAX_BYTES:
-        raise InputError(path, f"file is over the limit of {MAX_BYTES:,} bytes")
-    return raw
+def load_yaml(path: Path, within: Path | None = None) -> Document:
+    """Read and safely parse one YAML file, or raise InputError naming it. A file of a folder
+    from elsewhere (a shared rule pack) is read only if it resolves `within` that folder."""
+    real = path if within is None else inside(within, path)
+    return parse_yaml(read_bounded(real, "a YAML file"), path)
 
 
 def parse_yaml(raw: bytes | str, path: Path) -> Document:

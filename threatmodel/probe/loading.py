@@ -1,20 +1,61 @@
 """Loading the model to probe, without running code the user did not choose to trust.
 
-A skops file is loaded with an allow-list of types (scikit-learn, numpy, scipy); a pickle or
-joblib file is refused unless `--trust-model-file`, because loading one runs arbitrary code;
-`module:attribute` imports the team's own code, which they run anyway."""
+A skops file is loaded with an allow-list of exact classes: what skops itself trusts, plus the
+tree, neighbour-index, distance, optimiser and calibration classes that scikit-learn's own
+classifiers hold (ALLOWED_TYPES). Never a module prefix and never a function: a file naming
+`builtins.exec`, or any other type, is refused unless `--trust-model-file`. A pickle or joblib
+file is refused without that flag, because loading one runs arbitrary code; `module:attribute`
+imports the team's own code, which they run anyway. Every model file is read through the
+bounded reader, and a skops archive's members are bounded before skops reads them."""
 
 from __future__ import annotations
 
 import importlib
+import io
+import re
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any, Protocol
 
-from threatmodel.errors import InputError, UsageError
+from threatmodel.errors import InputError, UsageError, brief
+from threatmodel.fileio import read_bounded
 
-ALLOWED_PREFIXES = ("sklearn.", "numpy.", "scipy.", "builtins.", "collections.")
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
+
+# PyFuncDistance is left out on purpose: it wraps a Python function.
+_DISTANCES = (
+    *("BrayCurtis", "Canberra", "Chebyshev", "Dice", "Euclidean", "Hamming", "Haversine"),
+    *("Jaccard", "Kulsinski", "Mahalanobis", "Manhattan", "Matching", "Minkowski"),
+    *("RogersTanimoto", "RussellRao", "SEuclidean", "SokalMichener", "SokalSneath"),
+)
+ALLOWED_TYPES = frozenset(
+    {
+        "numpy.dtype",
+        "sklearn.tree._tree.Tree",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+        "sklearn.neighbors._kd_tree.KDTree",
+        "sklearn.neighbors._ball_tree.BallTree",
+        "sklearn.neural_network._stochastic_optimizers.AdamOptimizer",
+        "sklearn.neural_network._stochastic_optimizers.SGDOptimizer",
+        "sklearn.calibration._CalibratedClassifier",
+        "sklearn.calibration._SigmoidCalibration",
+        "sklearn.utils._bunch.Bunch",
+        *(
+            f"sklearn.metrics._dist_metrics.{d}Distance{bits}"
+            for d in _DISTANCES
+            for bits in (32, 64)
+        ),
+    }
+)
+"""Classes (never functions) that scikit-learn classifiers contain beyond what skops trusts by
+default, found by dumping its classifiers, pipelines and calibrators and asking skops which types
+it would not trust."""
+
+SKOPS_SCHEMA_LIMIT = 64 * 1024 * 1024
+SKOPS_MEMBER_LIMIT = 512 * 1024 * 1024
+SKOPS_TOTAL_LIMIT = 1024 * 1024 * 1024
+_TYPE_NAME = re.compile(r"^[A-Za-z_][\w.]*$")
 
 
 class Classifier(Protocol):
@@ -43,20 +84,50 @@ def load_model(spec: str, trust: bool) -> Classifier:
 def _skops(path: Path, trust: bool) -> Classifier:
     import skops.io as sio
 
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    raw = read_bounded(path, "a model file")
+    _check_archive(path, raw)
     try:
-        untrusted = sio.get_untrusted_types(file=str(path))
-    except Exception as exc:
+        untrusted = sio.get_untrusted_types(data=raw)
+    except Exception as exc:  # a hostile file may break skops in any way: refuse it, named
         raise InputError(path, f"not a readable skops file ({type(exc).__name__})") from None
-    foreign = [t for t in untrusted if not t.startswith(ALLOWED_PREFIXES)]
+    foreign = sorted(t for t in untrusted if t not in ALLOWED_TYPES)
     if foreign and not trust:
+        shown = ", ".join(brief(t, 80) if not _TYPE_NAME.match(t) else t for t in foreign[:5])
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
         raise InputError(
             path,
-            f"contains types outside scikit-learn, numpy and scipy: {', '.join(foreign[:5])}; "
+            f"holds types outside the allow-list of scikit-learn model classes: {shown}{more}; "
             "load it only if you trust the file (--trust-model-file)",
         )
-    return _checked(sio.load(str(path), trusted=untrusted), str(path))
+    try:
+        model = sio.loads(raw, trusted=list(untrusted) or None)
+    except Exception as exc:  # as above: a crafted archive is an input error, not a crash
+        raise InputError(path, f"cannot be loaded by skops ({type(exc).__name__})") from None
+    return _checked(model, str(path))
+
+
+def _check_archive(path: Path, raw: bytes) -> None:
+    """A skops file is a zip: refuse one whose members would unpack to more than we read
+    (a 2 MB archive can hold a 2 GB schema)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise InputError(path, f"not a skops file (not a zip archive: {exc})") from None
+    total = 0
+    for member in members:
+        limit = SKOPS_SCHEMA_LIMIT if member.filename == "schema.json" else SKOPS_MEMBER_LIMIT
+        if member.file_size > limit:
+            raise InputError(
+                path,
+                f"member {brief(member.filename, 60)} unpacks to {member.file_size:,} bytes; "
+                f"the limit is {limit:,}",
+            )
+        total += member.file_size
+    if total > SKOPS_TOTAL_LIMIT:
+        raise InputError(
+            path, f"unpacks to {total:,} bytes in all; the limit is {SKOPS_TOTAL_LIMIT:,}"
+        )
 
 
 def _pickle(path: Path, trust: bool) -> Classifier:
@@ -68,8 +139,8 @@ def _pickle(path: Path, trust: bool) -> Classifier:
         )
     import pickle
 
-    with path.open("rb") as handle:
-        return _checked(pickle.load(handle), str(path))  # noqa: S301
+    raw = read_bounded(path, "a model file")
+    return _checked(pickle.loads(raw), str(path))  # noqa: S301 - the user said they trust it
 
 
 class _OnnxClassifier:
@@ -96,10 +167,9 @@ def _onnx(path: Path) -> Classifier:
         import onnxruntime
     except ImportError:
         raise UsageError("an ONNX model needs: pip install 'threatmodel[onnx]'") from None
-    if not path.is_file():
-        raise InputError(path, "no such file")
+    raw = read_bounded(path, "a model file")
     try:
-        session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        session = onnxruntime.InferenceSession(raw, providers=["CPUExecutionProvider"])
     except Exception as exc:
         raise InputError(path, f"not a loadable ONNX model ({type(exc).__name__})") from None
     return _OnnxClassifier(session)

@@ -1,0 +1,331 @@
+"""Hostile files, as an attacker would write them: a model that runs code, a rule pack that
+exhausts the machine, a template that costs without end, symlinks that leave their folder.
+Each test reproduced its attack before the fix."""
+
+from __future__ import annotations
+
+import io
+import json
+import time
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import EXAMPLES, Result
+from threatmodel.errors import InputError
+
+CELEBRITY = EXAMPLES / "spam-celebrity.yaml"
+Cli = Callable[..., Result]
+
+
+def _refused(result: Result) -> str:
+    assert result.code == 2, (result.code, result.out[-300:], result.err[-300:])
+    assert result.err.count("\n") == 1, result.err[-500:]
+    assert "Traceback" not in result.err
+    return result.err.strip()
+
+
+# ------------------------------------------------------------------ 1. a crafted skops file
+
+
+def _skops_with(tmp_path: Path, module: str, name: str, argument: str) -> Path:
+    """A real LogisticRegression whose attributes gain one node that calls `module.name`."""
+    import numpy as np
+    import skops.io as sio
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    inputs = rng.random((60, 3))
+    model = LogisticRegression().fit(inputs, (inputs[:, 0] > 0.5).astype(int))
+    with zipfile.ZipFile(io.BytesIO(sio.dumps(model))) as archive:
+        files = {n: archive.read(n) for n in archive.namelist()}
+    schema = json.loads(files.pop("schema.json"))
+    attrs = schema["content"]
+    text = {"__class__": "str", "__module__": "builtins", "__loader__": "JsonNode"}
+    attrs["content"]["evil"] = {
+        "__class__": name,
+        "__module__": module,
+        "__loader__": "ConstructorFromReduceNode",
+        "content": {
+            "__class__": "tuple",
+            "__module__": "builtins",
+            "__loader__": "TupleNode",
+            "content": [{**text, "content": json.dumps(argument), "is_json": True}],
+        },
+    }
+    key_types = attrs["key_types"]["content"]
+    key_types.append(dict(key_types[0]))
+    path = tmp_path / "model.skops"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("schema.json", json.dumps(schema))
+        for member, data in files.items():
+            archive.writestr(member, data)
+    return path
+
+
+def _samples(tmp_path: Path) -> list[str]:
+    rows = "a,b,c,y\n" + "".join(f"0.{i},0.{9 - i},0.5,{i % 2}\n" for i in range(10))
+    (tmp_path / "m.csv").write_text(rows)
+    (tmp_path / "n.csv").write_text(rows)
+    return ["--members", str(tmp_path / "m.csv"), "--nonmembers", str(tmp_path / "n.csv")]
+
+
+@pytest.mark.parametrize(
+    ("module", "name"),
+    [
+        ("builtins", "exec"),
+        ("builtins", "eval"),
+        ("numpy.testing._private.utils", "runstring"),
+    ],
+)
+def test_a_crafted_skops_file_runs_nothing(
+    cli: Cli, tmp_path: Path, module: str, name: str
+) -> None:
+    marker = tmp_path / "PWNED"
+    code = f"open({str(marker)!r}, 'w').write('x')"
+    argument = code if name != "runstring" else code
+    model = _skops_with(tmp_path, module, name, argument)
+    result = cli("probe", model, *_samples(tmp_path), "--label", "y", "--out", tmp_path / "e.json")
+    line = _refused(result)
+    assert not marker.exists()
+    assert f"{module}.{name}" in line
+    assert "--trust-model-file" in line
+
+
+def test_a_crafted_open_call_opens_nothing(cli: Cli, tmp_path: Path) -> None:
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    model = _skops_with(tmp_path, "builtins", "open", str(victim))
+    line = _refused(cli("probe", model, *_samples(tmp_path), "--label", "y", "--out", "e.json"))
+    assert "builtins.open" in line
+    assert victim.read_text() == "keep me"
+
+
+@pytest.mark.parametrize("kind", ["forest", "neighbours", "calibrated"])
+def test_real_models_load_with_the_exact_allow_list(tmp_path: Path, kind: str) -> None:
+    import numpy as np
+    import skops.io as sio
+    from sklearn.calibration import CalibratedClassifierCV
+    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.neighbors import KNeighborsClassifier
+    from sklearn.svm import LinearSVC
+
+    from threatmodel.probe.loading import load_model
+
+    made = {
+        "forest": RandomForestClassifier(n_estimators=3, random_state=0),
+        "neighbours": KNeighborsClassifier(algorithm="ball_tree"),
+        "calibrated": CalibratedClassifierCV(LinearSVC(), cv=2),
+    }[kind]
+    rng = np.random.default_rng(1)
+    inputs = rng.random((60, 3))
+    made.fit(inputs, (inputs[:, 0] > 0.5).astype(int))
+    path = tmp_path / "m.skops"
+    sio.dump(made, path)
+    assert load_model(str(path), trust=False).predict_proba(inputs[:2]).shape == (2, 2)
+
+
+def test_a_model_that_needs_a_function_is_refused_unless_trusted(tmp_path: Path) -> None:
+    import numpy as np
+    import skops.io as sio
+    from sklearn.feature_selection import SelectKBest
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    from threatmodel.probe.loading import load_model
+
+    rng = np.random.default_rng(2)
+    inputs = rng.random((60, 3))
+    model = make_pipeline(SelectKBest(k=2), LogisticRegression())
+    model.fit(inputs, (inputs[:, 0] > 0.5).astype(int))
+    path = tmp_path / "m.skops"
+    sio.dump(model, path)
+    with pytest.raises(InputError, match=r"f_classif.*--trust-model-file"):
+        load_model(str(path), trust=False)
+    assert load_model(str(path), trust=True).predict_proba(inputs[:1]).shape == (1, 2)
+
+
+def test_a_skops_archive_that_unpacks_huge_is_refused_unread(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "bomb.skops"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("schema.json", b"\0" * (100 * 1024 * 1024))
+    assert path.stat().st_size < 2_000_000
+    start = time.monotonic()
+    line = _refused(cli("probe", path, *_samples(tmp_path), "--label", "y", "--out", "e.json"))
+    assert time.monotonic() - start < 5
+    assert "schema.json" in line
+    assert "104,857,600 bytes" in line
+
+
+# ------------------------------------------------------------ 2. conditions that multiply
+
+
+def _pack_with_conditions(tmp_path: Path, cli: Cli, lines: list[str], use: str) -> Path:
+    pack = tmp_path / "pk"
+    assert cli("rules", "init", pack).code == 0
+    (pack / "conditions.yaml").write_text("conditions:\n" + "".join(f"  {x}\n" for x in lines))
+    threat = pack / "threats" / "vendor-input-retention.yaml"
+    text = threat.read_text()
+    marker = "    - {ref: personal_inputs}"
+    assert marker in text
+    threat.write_text(text.replace(marker, f"{marker}\n    - {{ref: {use}}}", 1))
+    return pack
+
+
+def test_conditions_that_double_at_each_level_cost_their_text(
+    cli: Cli, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    lines = ["c0: {q: outputs.logged, is: true}"]
+    lines += [f"c{i}: {{all: [{{ref: c{i - 1}}}, {{ref: c{i - 1}}}]}}" for i in range(1, 25)]
+    pack = _pack_with_conditions(tmp_path, cli, lines, "c24")
+    start = time.monotonic()
+    result = cli("report", CELEBRITY, "--rules", pack, "--format", "json")
+    assert result.code == 0, result.err
+    assert time.monotonic() - start < 5
+    cache = tmp_path_factory.getbasetemp() / "cache" / "threatmodel"
+    assert max(p.stat().st_size for p in cache.glob("pack-*.json")) < 2_000_000
+
+
+def test_a_deep_chain_of_references_is_refused_with_its_line(cli: Cli, tmp_path: Path) -> None:
+    lines = ["c0: {q: outputs.logged, is: true}"]
+    lines += [f"c{i}: {{not: {{ref: c{i - 1}}}}}" for i in range(1, 950)]
+    pack = _pack_with_conditions(tmp_path, cli, lines, "c949")
+    line = _refused(cli("report", CELEBRITY, "--rules", pack))
+    assert line == (
+        f"threatmodel: {pack / 'conditions.yaml'}:66: conditions.c64: conditions nest 65 levels "
+        "deep, counting the named conditions they use; the limit is 64"
+    )
+
+
+@pytest.mark.parametrize(
+    ("lines", "line_no", "message"),
+    [
+        (["a: {ref: a}"], 2, "conditions.a.ref: 'a' is defined further down (or this is a cycle)"),
+        (
+            ["a: {any: [{ref: b}]}", "b: {ref: a}"],
+            2,
+            "conditions.a.any[0].ref: 'b' is defined further down (or this is a cycle)",
+        ),
+    ],
+)
+def test_reference_cycles_are_refused(
+    cli: Cli, tmp_path: Path, lines: list[str], line_no: int, message: str
+) -> None:
+    pack = _pack_with_conditions(tmp_path, cli, ["c0: {q: outputs.logged, is: true}"], "c0")
+    (pack / "conditions.yaml").write_text("conditions:\n" + "".join(f"  {x}\n" for x in lines))
+    line = _refused(cli("report", CELEBRITY, "--rules", pack))
+    assert line.startswith(f"threatmodel: {pack / 'conditions.yaml'}:{line_no}: {message}")
+
+
+# ------------------------------------------------------------------ 7. costly templates
+
+COSTLY = {
+    "multiply": "{{ 'a' * 10**9 }}",
+    "nested-ranges": "{% for i in range(100000) %}{% for j in range(100000) %}"
+    "{% endfor %}{% endfor %}",
+    "center-filter": "{{ 'a'|center(10**9) }}",
+    "center-method": "{{ 'a'.center(10**9) }}",
+    "printf-width": "{{ '%1000000000s'|format('a') }}",
+    "printf-star": "{{ '%*s'|format(10**9, 'a') }}",
+    "format-width": "{{ '{:>1000000000}'.format('a') }}",
+    "replace-growth": "{{ ('a' * 1000000)|replace('a', 'aaaaaaaaaaaaaaaaaaaaaaaa') }}",
+    "join-separator": "{{ range(100000)|join('x' * 1000) }}",
+    "concat-doubling": "{% set ns = namespace(x='a' * 1000000) %}{% for i in range(40) %}"
+    "{% set ns.x = ns.x ~ ns.x %}{% endfor %}{{ ns.x|length }}",
+    "sum-of-lists": "{{ ([['a'] * 1000000] * 1000)|sum(start=[]) }}",
+    "list-multiply": "{{ [1] * 100000000 }}",
+    "indent": "{{ 'ab'|indent(10**9, first=true) }}",
+}
+
+
+@pytest.mark.parametrize("source", COSTLY.values(), ids=COSTLY.keys())
+def test_a_costly_template_is_refused_quickly(cli: Cli, tmp_path: Path, source: str) -> None:
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "report.md.j2").write_text(source)
+    start = time.monotonic()
+    line = _refused(cli("report", CELEBRITY, "--template-dir", folder))
+    assert time.monotonic() - start < 10
+    assert line.startswith(f"threatmodel: {folder / 'report.md.j2'}:1: template refused: it ")
+
+
+def test_a_loop_that_builds_nothing_ends_at_the_time_budget() -> None:
+    from threatmodel.sandbox import BoundedSandbox, TemplateTooCostly, render_bounded
+
+    env = BoundedSandbox()
+    template = env.from_string(
+        "{% for x in 'a' * 100000 %}{% for y in 'a' * 100000 %}{% endfor %}{% endfor %}"
+    )
+    start = time.monotonic()
+    with pytest.raises(TemplateTooCostly, match="time budget"):
+        render_bounded(template, {}, seconds=0.5)
+    assert time.monotonic() - start < 3
+
+
+def test_a_template_symlink_leaving_its_folder_is_not_read(cli: Cli, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("ROOT-ONLY-CONTENT")
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "report.md.j2").symlink_to(secret)
+    result = cli("report", CELEBRITY, "--template-dir", folder)
+    line = _refused(result)
+    assert "ROOT-ONLY-CONTENT" not in result.out + result.err
+    assert (
+        line
+        == f"threatmodel: {folder / 'report.md.j2'}: leads outside {folder} (a symlink?); refused"
+    )
+
+
+def test_a_template_symlink_inside_its_folder_is_followed(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    (folder / "mine.j2").write_text("own {{ a.overall_risk }}\n")
+    (folder / "report.md.j2").symlink_to(folder / "mine.j2")
+    result = cli("report", CELEBRITY, "--template-dir", folder)
+    assert (result.code, result.out) == (0, "own critical\n")
+
+
+def test_a_huge_template_is_refused_unread(cli: Cli, tmp_path: Path) -> None:
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    with (folder / "report.md.j2").open("wb") as handle:
+        handle.truncate(3 * 1024**3)  # sparse: instant to make, 3 GB if it were read
+    line = _refused(cli("report", CELEBRITY, "--template-dir", folder))
+    assert "3,221,225,472 bytes; the limit is 2,097,152" in line
+
+
+# ------------------------------------------------------------- 4. files named by other files
+
+
+def test_a_pack_file_symlink_leaving_the_pack_is_not_read(cli: Cli, tmp_path: Path) -> None:
+    secret = tmp_path / "secret.yaml"
+    secret.write_text("SECRET-FIRST-CHARACTERS: 1\n")
+    pack = tmp_path / "pk"
+    assert cli("rules", "init", pack).code == 0
+    target = pack / "threats" / "vendor-input-retention.yaml"
+    target.unlink()
+    target.symlink_to(secret)
+    result = cli("report", CELEBRITY, "--rules", pack)
+    line = _refused(result)
+    assert "SECRET" not in result.err + result.out
+    assert line == f"threatmodel: {target}: leads outside {pack} (a symlink?); refused"
+
+
+def test_a_huge_stray_file_in_a_pack_is_refused_before_it_is_read(cli: Cli, tmp_path: Path) -> None:
+    pack = tmp_path / "pk"
+    assert cli("rules", "init", pack).code == 0
+    with (pack / "extra.yaml").open("wb") as handle:
+        handle.truncate(3 * 1024**3)
+    start = time.monotonic()
+    line = _refused(cli("report", CELEBRITY, "--rules", pack))
+    assert time.monotonic() - start < 5
+    assert line.startswith(f"threatmodel: {pack / 'extra.yaml'}: not a rule-pack file")
+
+
+def test_the_root_folder_is_not_a_rule_pack(cli: Cli) -> None:
+    assert _refused(cli("report", CELEBRITY, "--rules", "/")) == (
+        "threatmodel: /: not a rule pack folder: it has no pack.yaml"
+    )
