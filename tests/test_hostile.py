@@ -85,8 +85,7 @@ def test_a_crafted_skops_file_runs_nothing(
 ) -> None:
     marker = tmp_path / "PWNED"
     code = f"open({str(marker)!r}, 'w').write('x')"
-    argument = code if name != "runstring" else code
-    model = _skops_with(tmp_path, module, name, argument)
+    model = _skops_with(tmp_path, module, name, code)
     result = cli("probe", model, *_samples(tmp_path), "--label", "y", "--out", tmp_path / "e.json")
     line = _refused(result)
     assert not marker.exists()
