@@ -38,7 +38,7 @@ def interview_keys(pack: Pack, given: dict[str, Any]) -> list[tuple[str, str]]:
 
     out = []
     for qid, question in pack.questions.items():
-        if question.when is not None and not evaluate(question.when, values):
+        if question.when is not None and not evaluate(question.when, values, pack.conditions):
             continue
         out.append((qid, keys_for(question, given.get(qid, UNKNOWN))))
     return out

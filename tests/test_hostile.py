@@ -6,12 +6,18 @@ from __future__ import annotations
 
 import io
 import json
+import os
+import shutil
+import stat
+import threading
 import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from tests.conftest import EXAMPLES, Result
 from threatmodel.errors import InputError
@@ -328,3 +334,285 @@ def test_the_root_folder_is_not_a_rule_pack(cli: Cli) -> None:
     assert _refused(cli("report", CELEBRITY, "--rules", "/")) == (
         "threatmodel: /: not a rule pack folder: it has no pack.yaml"
     )
+
+
+# ------------------------------------------------------------------------ 3. outputs
+
+
+def test_an_output_fifo_is_written_as_a_stream(cli: Cli, tmp_path: Path) -> None:
+    fifo = tmp_path / "report.fifo"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    result = cli("report", CELEBRITY, "--output", fifo)
+    reader.join(timeout=10)
+    assert result.code == 0, result.err
+    assert stat.S_ISFIFO(fifo.lstat().st_mode)
+    assert received[0].startswith(b"# ")
+
+
+def test_an_output_symlink_is_written_through(cli: Cli, tmp_path: Path) -> None:
+    target = tmp_path / "real.md"
+    target.write_text("old")
+    link = tmp_path / "report.md"
+    link.symlink_to(target)
+    assert cli("report", CELEBRITY, "--output", link).code == 0
+    assert link.is_symlink()
+    assert target.read_text().startswith("# ")
+
+
+def test_an_output_symlink_to_a_new_file_creates_its_target(cli: Cli, tmp_path: Path) -> None:
+    link = tmp_path / "report.md"
+    link.symlink_to(tmp_path / "new.md")
+    assert cli("report", CELEBRITY, "--output", link).code == 0
+    assert link.is_symlink()
+    assert (tmp_path / "new.md").read_text().startswith("# ")
+
+
+def test_probe_never_writes_over_its_own_samples(cli: Cli, tmp_path: Path) -> None:
+    samples = _samples(tmp_path)
+    before = (tmp_path / "m.csv").read_text()
+    line = _refused(
+        cli("probe", "tests.probe_models:allow_list", *samples, "--out", tmp_path / "m.csv")
+    )
+    assert line == (
+        f"threatmodel: --out {tmp_path / 'm.csv'} is the members file itself; choose another path"
+    )
+    assert (tmp_path / "m.csv").read_text() == before
+
+
+def test_report_never_writes_over_its_evidence(cli: Cli, tmp_path: Path) -> None:
+    evidence = tmp_path / "evidence.json"
+    evidence.write_text('{"format": "threatmodel.evidence/1", "measurements": []}')
+    line = _refused(cli("report", CELEBRITY, "--evidence", evidence, "-o", evidence))
+    assert "is the evidence file itself" in line
+
+
+def test_a_full_device_is_one_line(cli: Cli) -> None:
+    line = _refused(cli("report", CELEBRITY, "--output", "/dev/full"))
+    assert line == "threatmodel: /dev/full: cannot write: No space left on device"
+    assert stat.S_ISCHR(os.stat("/dev/full").st_mode)
+
+
+# ------------------------------------------------------------------ 4. the project file
+
+
+def _project(folder: Path, rules: str = "pk") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / ".threatmodel.yaml").write_text(f"rules: [{rules}]\n")
+    return folder / ".threatmodel.yaml"
+
+
+def _disabling_pack(cli: Cli, folder: Path) -> None:
+    assert cli("rules", "init", folder).code == 0
+    from threatmodel.pack import load_packs
+
+    ids = ", ".join(load_packs().threats)
+    manifest = folder / "pack.yaml"
+    manifest.write_text(manifest.read_text() + f"disables: [{ids}]\n")
+
+
+def test_a_project_file_above_the_repository_is_not_honoured(cli: Cli, tmp_path: Path) -> None:
+    _project(tmp_path)
+    _disabling_pack(cli, tmp_path / "pk")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    answers = repo / "a.yaml"
+    answers.write_text(CELEBRITY.read_text())
+    result = cli("check", answers)
+    assert result.code == 1, result.out
+    assert f"{answers}: no project file; packs: core " in result.out
+    assert "check FAILED" in result.out
+
+
+def test_a_project_file_above_the_home_folder_is_not_honoured(
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _project(tmp_path)
+    _disabling_pack(cli, tmp_path / "pk")
+    home = tmp_path / "home"
+    (home / "work").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(home))
+    answers = home / "work" / "a.yaml"
+    answers.write_text(CELEBRITY.read_text())
+    assert cli("check", answers).code == 1
+
+
+def test_the_repository_project_file_is_honoured_and_named(cli: Cli, tmp_path: Path) -> None:
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    found = _project(repo)
+    _disabling_pack(cli, repo / "pk")
+    answers = repo / "team" / "a.yaml"
+    answers.parent.mkdir()
+    answers.write_text(CELEBRITY.read_text())
+    result = cli("check", answers)
+    assert result.code == 0, result.out
+    assert f"{answers}: project file {found}; packs: core 0.1.0 (" in result.out
+    assert f"pk 0.1.0 ({(repo / 'pk').resolve()})" in result.out
+
+
+def test_a_project_file_anyone_can_write_is_refused(cli: Cli, tmp_path: Path) -> None:
+    found = _project(tmp_path / "repo")
+    found.chmod(0o666)
+    (tmp_path / "repo" / "a.yaml").write_text(CELEBRITY.read_text())
+    line = _refused(cli("check", tmp_path / "repo" / "a.yaml"))
+    assert line == (
+        f"threatmodel: {found}: is writable by anyone; refusing to take rule packs from it"
+    )
+
+
+# ----------------------------------------------------------- 5. answers never overwritten
+
+
+class _Script:
+    """Answers the interview from a list, and runs `between` after the n-th answer (another
+    program editing the file while the interview runs)."""
+
+    def __init__(self, answers: list[Any], between: dict[int, Callable[[], None]]) -> None:
+        self.answers = answers
+        self.between = between
+        self.asked = 0
+
+    def ask(self, question: Any, default: Any, label: str) -> Any:
+        if self.asked in self.between:
+            self.between[self.asked]()
+        self.asked += 1
+        if not self.answers:
+            raise EOFError
+        return self.answers.pop(0)
+
+    def menu(self, message: str, options: list[tuple[str, str]], default: str | None = None) -> str:
+        raise EOFError
+
+
+def _edit(path: Path, section: str, key: str, value: Any) -> Callable[[], None]:
+    def edit() -> None:
+        data = yaml.safe_load(path.read_text())
+        data["answers"].setdefault(section, {})[key] = value
+        path.write_text(yaml.safe_dump(data, sort_keys=False))
+
+    return edit
+
+
+def _interview(path: Path, script: _Script) -> list[str]:
+    from threatmodel.interview import Interview
+    from threatmodel.pack import load_packs
+
+    said: list[str] = []
+    with Interview.open(load_packs(), path, script, said.append) as interview:
+        interview.run(review_all=False)
+    return said
+
+
+def test_a_change_on_disk_meanwhile_is_merged_not_erased(tmp_path: Path) -> None:
+    from threatmodel.interview import Interrupted
+
+    path = tmp_path / "a.yaml"
+    edit = _edit(path, "population", "size", 123)
+    with pytest.raises(Interrupted):
+        _interview(path, _Script(["Spam filter", "Filters SMS"], {1: edit}))
+    answers = yaml.safe_load(path.read_text())["answers"]
+    assert answers["system"] == {"name": "Spam filter", "purpose": "Filters SMS"}
+    assert answers["population"] == {"size": 123}
+
+
+def test_a_conflicting_change_on_disk_stops_the_save(tmp_path: Path) -> None:
+    from threatmodel.interview import Interview
+    from threatmodel.pack import load_packs
+    from threatmodel.session import Conflict
+
+    path = tmp_path / "a.yaml"
+    path.write_text("threatmodel: 1\nanswers:\n  system:\n    name: Old\n")
+    edit = _edit(path, "system", "name", "Theirs")
+    script = _Script(["Mine"], {0: edit})
+    interview = Interview.open(load_packs(), path, script, print)
+    with (
+        interview,
+        pytest.raises(Conflict, match=r"system.name is now 'Theirs' there and you answered 'Mine'"),
+    ):
+        interview.run(review_all=True)
+    assert yaml.safe_load(path.read_text())["answers"]["system"]["name"] == "Theirs"
+
+
+def test_a_second_session_on_the_same_file_is_refused(tmp_path: Path) -> None:
+    from threatmodel.session import Lock
+
+    path = tmp_path / "a.yaml"
+    held = Lock.take(path)
+    try:
+        with pytest.raises(
+            InputError, match=r"is being answered in another session \(PID \d+, started 20"
+        ):
+            _interview(path, _Script([], {}))
+    finally:
+        held.release()
+    assert not path.exists()
+
+
+def test_a_read_only_answers_file_is_refused_before_any_question(tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text(CELEBRITY.read_text())
+    path.chmod(0o444)
+    script = _Script(["never asked"], {})
+    with pytest.raises(InputError, match="is read-only; make it writable"):
+        _interview(path, script)
+    assert script.asked == 0
+    assert path.read_text() == CELEBRITY.read_text()
+
+
+def test_a_read_only_folder_is_refused_before_any_question() -> None:
+    import tempfile
+
+    from threatmodel.session import check_writable
+
+    # Outside pytest's private folder, so that the other user can reach it.
+    top = Path(tempfile.mkdtemp())
+    top.chmod(0o755)
+    folder = top / "ro"
+    folder.mkdir()
+    folder.chmod(0o555)
+    read, write = os.pipe()
+    child = os.fork()
+    if child == 0:  # as another user when we are root, who may write anywhere
+        try:
+            if os.geteuid() == 0:
+                os.setuid(65534)
+            check_writable(folder / "a.yaml")
+            os.write(write, b"accepted")
+        except InputError as exc:
+            os.write(write, exc.message.encode())
+        except BaseException as exc:  # reported to the parent, whose assertion fails
+            os.write(write, repr(exc).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    os.waitpid(child, 0)
+    with os.fdopen(read) as pipe:
+        said = pipe.read()
+    folder.chmod(0o755)
+    shutil.rmtree(top)
+    assert said == f"{folder / 'a.yaml'}: cannot be saved in {folder}: Permission denied"
+
+
+def test_temporary_files_of_a_killed_save_are_cleaned_and_named(tmp_path: Path) -> None:
+    from threatmodel.interview import Interrupted
+
+    path = tmp_path / "a.yaml"
+    stale = tmp_path / ".a.yaml.k3x_9q2z.tmp"
+    stale.write_text("half a file")
+    other = tmp_path / ".b.yaml.k3x_9q2z.tmp"
+    other.write_text("another file's")
+    said: list[str] = []
+    from threatmodel.interview import Interview
+    from threatmodel.pack import load_packs
+
+    with (
+        pytest.raises(Interrupted),
+        Interview.open(load_packs(), path, _Script([], {}), said.append) as interview,
+    ):
+        interview.run(review_all=False)
+    assert not stale.exists()
+    assert other.exists()
+    assert said[0] == "Removed .a.yaml.k3x_9q2z.tmp, left beside a.yaml by an interrupted save."

@@ -15,6 +15,7 @@ from tests.conftest import EXAMPLES
 from tests.interview_keys import ENTER, interview_keys
 from threatmodel.answers import load_answers
 from threatmodel.pack import load_packs
+from threatmodel.session import Lock
 
 PACK = load_packs()
 EXE = shutil.which("threatmodel") or "threatmodel (not installed: run `pip install -e .[test]`)"
@@ -91,7 +92,10 @@ def test_killed_process_leaves_the_last_complete_file(tmp_path: Path) -> None:
     child.kill(signal.SIGKILL)
     child.close()
     assert list(load_answers(tmp_path / "a.yaml", PACK).given) == [q for q, _ in plan[:6]]
-    assert [p.name for p in tmp_path.iterdir()] == ["a.yaml"]  # no temporary file left
+    # No temporary file is left; the lock file is, but a killed process holds no lock.
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".a.yaml.lock", "a.yaml"]
+    Lock.take(tmp_path / "a.yaml").release()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.yaml"]
 
 
 def test_piped_stdin_is_refused(tmp_path: Path) -> None:

@@ -82,6 +82,8 @@ class Answers:
     given: dict[str, Any]
     file: AnswersFile
     raw: dict[str, Any]
+    text: str = ""
+    """The file's text as read."""
     shown: str = ""
     """How reports name the file: relative to its repository (set by the caller)."""
 
@@ -100,7 +102,7 @@ def load_answers(path: Path, pack: Pack) -> Answers:
     given = _given(doc, parsed, pack)
     _check_decisions(doc, parsed, pack)
     sha = hashlib.sha256(doc.text.encode()).hexdigest()
-    return Answers(path=path, sha256=sha, given=given, file=parsed, raw=doc.data)
+    return Answers(path=path, sha256=sha, given=given, file=parsed, raw=doc.data, text=doc.text)
 
 
 def answers_from_mapping(pack: Pack, flat: dict[str, Any]) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from threatmodel.errors import ThreatmodelError, UsageError
 
 if TYPE_CHECKING:
     from threatmodel.assessment import Assessment
+    from threatmodel.pack import Pack
 
 app = typer.Typer(
     name="threatmodel",
@@ -116,11 +117,12 @@ def assess(
     from threatmodel.prompting import Prompter
 
     target = output or answers.with_suffix(f".{fmt.value}")
-    _refuse_overwrite(answers, target)
+    _refuse_inputs(target, answers, evidence)
     pack = load_packs(project.rule_folders(answers, rules))
     template_dir = template_dir or _project_template_dir(answers)
     _check_output_options(fmt.value, template_dir)  # before the interview, not after it
-    Interview.open(pack, answers, Prompter(), typer.echo).run(review_all=review)
+    with Interview.open(pack, answers, Prompter(), typer.echo) as interview:
+        interview.run(review_all=review)
     assessment = assess_file(answers, pack, evidence_path=evidence)
     _emit(assessment, fmt.value, target, template_dir)
     typer.echo(f"\nAnswers saved in {answers}; report written to {target}.")
@@ -143,7 +145,7 @@ def report(
     from threatmodel.pack import load_packs
 
     if output is not None:
-        _refuse_overwrite(answers, output)
+        _refuse_inputs(output, answers, evidence)
     pack = load_packs(project.rule_folders(answers, rules))
     assessment = assess_file(answers, pack, strict, evidence)
     _warn_orphans(assessment)
@@ -196,10 +198,19 @@ def check(
         note = " (acceptance expired)" if threat.id in result.expired else note
         typer.echo(f"{mark} {threat.residual_risk:<9} {threat.id}{note}")
     verdict = "passed" if result.passed else "FAILED"
+    typer.echo(_rules_used(pack, answers))
     typer.echo(
         f"{answers}: overall risk {assessment.overall_risk}; check {verdict} at --fail-on {fail_on}"
     )
     return 0 if result.passed else EXIT_FINDINGS
+
+
+def _rules_used(pack: Pack, answers: Path) -> str:
+    """Which project file and packs judged the answers: a gate must say what it ran."""
+    found = project.find(answers)
+    where = f"project file {found}" if found else "no project file"
+    packs = ", ".join(f"{p.name} {p.version} ({p.path})" for p in pack.packs)
+    return f"{answers}: {where}; packs: {packs}"
 
 
 def _summary(assessment: Assessment) -> None:
@@ -248,9 +259,10 @@ def _project_template_dir(answers: Path) -> Path | None:
     return path.parent / settings.template_dir
 
 
-def _refuse_overwrite(answers: Path, output: Path) -> None:
-    if output.resolve() == answers.resolve():
-        raise UsageError(f"--output {output} is the answers file itself; choose another path")
+def _refuse_inputs(output: Path, answers: Path, evidence: Path | None) -> None:
+    from threatmodel.fileio import refuse_inputs
+
+    refuse_inputs(output, {"answers file": answers, "evidence file": evidence})
 
 
 @app.command()

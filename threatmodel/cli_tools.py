@@ -186,9 +186,12 @@ def probe(
         from threatmodel.probe.run import probe as run_probe
     except ImportError:
         raise UsageError("threatmodel probe needs: pip install 'threatmodel[probe]'") from None
-    from threatmodel.fileio import write_file
+    from threatmodel.fileio import refuse_inputs, write_file
     from threatmodel.pack import load_packs
 
+    inputs = {"members file": members, "nonmembers file": nonmembers}
+    inputs |= {"enumeration spec": enumerate_spec, "model file": Path(model)}
+    refuse_inputs(out, inputs, "--out")
     thresholds = load_packs(project.rule_folders(Path.cwd(), rules)).scale.evidence
     request = ProbeRequest(
         model,

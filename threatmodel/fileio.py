@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from threatmodel.errors import InputError
+from threatmodel.errors import InputError, UsageError
 
 MB = 1024 * 1024
 LIMITS = {
@@ -125,9 +125,7 @@ def refuse_inputs(output: Path, inputs: dict[str, Path | None], option: str = "-
     """Refuse to write over one of the command's own inputs (`probe --out members.csv`)."""
     for name, path in inputs.items():
         if path is not None and same_file(output, path):
-            raise InputError(
-                output, f"{option} is the {name} this command reads; choose another path"
-            )
+            raise UsageError(f"{option} {output} is the {name} itself; choose another path")
 
 
 def write_stdout(data: str | bytes) -> None:

@@ -13,13 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from threatmodel.answers import dump_answers, leading_comments, load_answers
+from threatmodel.answers import Answers, dump_answers, leading_comments, load_answers
 from threatmodel.errors import ThreatmodelError
-from threatmodel.fileio import write_file
 from threatmodel.pack import Pack
 from threatmodel.packmodels import Question
 from threatmodel.questionnaire import describe
 from threatmodel.resolve import resolve
+from threatmodel.session import Lock, OnDisk, check_writable, merge, stale_temporaries
 from threatmodel.values import UNKNOWN, show
 
 MINUTES_PER_QUESTION = 0.4
@@ -53,21 +53,48 @@ class Interview:
     given: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
     header: str = ""
+    lock: Lock | None = None
+    disk: OnDisk | None = None
 
     @classmethod
     def open(cls, pack: Pack, path: Path, asker: Asker, echo: Callable[[str], None]) -> Interview:
-        """Start from the answers file if it exists (it must be valid: it is never overwritten
-        otherwise), or from nothing."""
-        interview = cls(pack, path, asker, echo)
-        if path.exists():
-            loaded = load_answers(path, pack)
-            interview.header = leading_comments(path.read_text(encoding="utf-8"))
-            interview.given = dict(loaded.given)
-            # Decisions are kept exactly as written; the interview only rewrites answers.
-            interview.extra = {
-                k: v for k, v in loaded.raw.items() if k in ("measures", "acceptances")
-            }
+        """Lock the answers file and start from it if it exists (it must be valid: it is never
+        overwritten otherwise), or from nothing. Use it as a context manager, which releases
+        the lock."""
+        check_writable(path)
+        interview = cls(pack, path, asker, echo, lock=Lock.take(path))
+        try:
+            for stale in stale_temporaries(path):
+                stale.unlink(missing_ok=True)
+                echo(f"Removed {stale.name}, left beside {path.name} by an interrupted save.")
+            interview.disk = OnDisk(path, None)
+            if path.exists():
+                interview._take(load_answers(path, pack))
+        except BaseException:
+            interview.close()
+            raise
         return interview
+
+    def _take(self, loaded: Answers) -> None:
+        """Adopt the file as loaded: its answers, decisions and leading comments."""
+        assert self.disk is not None
+        self.header = leading_comments(loaded.text)
+        self.given = dict(loaded.given)
+        # Decisions are kept exactly as written; the interview only rewrites answers.
+        self.extra = {k: v for k, v in loaded.raw.items() if k in ("measures", "acceptances")}
+        self.disk.text, self.disk.given = loaded.text, dict(loaded.given)
+
+    def close(self) -> None:
+        """Release the answers file for other sessions."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def __enter__(self) -> Interview:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     def run(self, review_all: bool) -> None:
         """Intro, questions, review; Ctrl-C or end of input anywhere raises Interrupted."""
@@ -172,14 +199,32 @@ class Interview:
         return choice
 
     def save(self) -> None:
-        """Write the answers file atomically, with provenance."""
+        """Write the answers file atomically, with provenance, merging in what changed on disk
+        since it was last read or written (a Conflict stops the save instead)."""
+        assert self.disk is not None, "Interview.open sets it"
+        if self.disk.changed() is not None:
+            self._merge_from_disk()
         provenance = {
             "answered_by": _user(),
             "answered_at": dt.datetime.now(tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "packs": [{"name": p.name, "version": p.version} for p in self.pack.packs],
         }
         text = dump_answers(self.pack, self.given, self.extra, provenance, self.header)
-        write_file(self.path, text)
+        self.disk.write(text, self.given)
+
+    def _merge_from_disk(self) -> None:
+        assert self.disk is not None
+        base, ours = self.disk.given, self.given
+        theirs = load_answers(self.path, self.pack)
+        merged, taken = merge(base, ours, theirs.given, self.path, show)
+        self._take(theirs)
+        self.given = merged
+        if taken:
+            self.echo(
+                f"  {self.path} was changed meanwhile; kept its new answer(s) to "
+                + ", ".join(taken)
+                + "."
+            )
 
 
 def _wrap(text: str, indent: str = "") -> str:
