@@ -592,7 +592,9 @@ def test_acceptance_appears_on_the_threat() -> None:
             }
         ],
     )
-    assert threat(result, "input-enumeration").accepted == {
+    accepted = threat(result, "input-enumeration").accepted
+    assert accepted is not None
+    assert accepted.model_dump(mode="json") == {
         "justification": "Allow-list removed next quarter",
         "approved_by": "DPO",
         "expires": "2027-06-30",

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.conftest import EXAMPLES, Result
+from tests.conftest import EXAMPLES, ROOT, Result
 from threatmodel.errors import InputError
 
 CELEBRITY = EXAMPLES / "spam-celebrity.yaml"
@@ -616,3 +616,224 @@ def test_temporary_files_of_a_killed_save_are_cleaned_and_named(tmp_path: Path) 
     assert not stale.exists()
     assert other.exists()
     assert said[0] == "Removed .a.yaml.k3x_9q2z.tmp, left beside a.yaml by an interrupted save."
+
+
+# ------------------------------------------------------------------ 8. the pack cache
+
+
+def test_an_edited_cache_entry_is_a_miss_not_a_pack(
+    cli: Cli, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    from threatmodel import packcache
+
+    assert cli("check", CELEBRITY).code == 1
+    for path in packcache.folder().glob("pack-*.json"):
+        header, _, content = path.read_bytes().partition(b"\n")
+        data = json.loads(content)
+        data["threats"] = {}
+        path.write_bytes(header + b"\n" + json.dumps(data).encode())
+    result = cli("check", CELEBRITY)
+    assert result.code == 1, result.out
+    assert "overall risk critical; check FAILED" in result.out
+
+
+def test_old_cache_entries_are_pruned(tmp_path: Path) -> None:
+    from threatmodel import packcache
+
+    folder = packcache.folder()
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(packcache.KEEP_ENTRIES + 5):
+        entry = folder / f"pack-{i:064x}.json"
+        entry.write_text("{}")
+        os.utime(entry, (1_000_000 + i, 1_000_000 + i))
+    packcache.prune()
+    left = sorted(p.name for p in folder.glob("pack-*.json"))
+    assert len(left) == packcache.KEEP_ENTRIES
+    assert f"pack-{0:064x}.json" not in left  # the least recently used went first
+
+
+# ----------------------------------------------------- 6. bounded reads, 9. exit 2 not 3
+
+
+def _report_with(cli: Cli, *extra: str | Path) -> Result:
+    return cli("report", CELEBRITY, *extra)
+
+
+def test_evidence_from_a_device_is_refused_at_once(cli: Cli) -> None:
+    start = time.monotonic()
+    line = _refused(_report_with(cli, "--evidence", "/dev/zero"))
+    assert time.monotonic() - start < 5
+    assert line == "threatmodel: /dev/zero: is not a regular file"
+
+
+def test_evidence_from_a_fifo_does_not_hang(cli: Cli, tmp_path: Path) -> None:
+    fifo = tmp_path / "evidence.json"
+    os.mkfifo(fifo)
+    assert _refused(_report_with(cli, "--evidence", fifo)).endswith("is not a regular file")
+
+
+def test_deeply_nested_evidence_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "evidence.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    assert _refused(_report_with(cli, "--evidence", path)) == (
+        f"threatmodel: {path}: not valid JSON: nested too deeply"
+    )
+
+
+def test_a_probe_sample_from_a_device_is_refused_at_once(cli: Cli, tmp_path: Path) -> None:
+    samples = _samples(tmp_path)
+    samples[1] = "/dev/zero"
+    line = _refused(cli("probe", "tests.probe_models:allow_list", *samples, "--out", "e.json"))
+    assert line == "threatmodel: /dev/zero: is not a regular file"
+
+
+CSV_CASES = {
+    "nan": ("a,b,y\n1,2,0\n3,nan,1\n", 3, "column 'b': nan is not a finite number"),
+    "inf": ("a,b,y\n1,2,0\n3,-inf,1\n", 3, "column 'b': -inf is not a finite number"),
+    "text": ("a,b,y\n1,2,0\n3,red,1\n", 3, "column 'b': 'red' is not a number"),
+    "short-row": ("a,b,y\n1,2,0\n3,1\n", 3, "2 values; the header has 3"),
+    "long-field": ("a,b,y\n1," + "2" * 200_000 + ",0\n", 2, "not a CSV file: field larger"),
+    "fraction-label": ("a,b,y\n1,2,0\n3,4,0.5\n", 3, "label 0.5 is not a class index"),
+    "negative-label": ("a,b,y\n1,2,-1\n3,4,0\n", 2, "label -1 is not a class index"),
+    "other-label": ("a,b,y\n1,2,0\n3,4,7\n", 3, "label 7 is not a class of the model, which"),
+}
+
+
+@pytest.mark.parametrize(("text", "line", "message"), CSV_CASES.values(), ids=CSV_CASES.keys())
+def test_bad_samples_are_one_line_with_their_line(
+    cli: Cli, tmp_path: Path, text: str, line: int, message: str
+) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text(text)
+    args = ["--members", path, "--nonmembers", path, "--label", "y", "--out", tmp_path / "e"]
+    said = _refused(cli("probe", "tests.probe_models:allow_list", *args))
+    assert said.startswith(f"threatmodel: {path}:{line}: {message}"), said
+
+
+def test_a_sample_that_is_not_utf8_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_bytes(b"a,b,y\n1,2,0\n3,\xff,1\n")
+    args = ["--members", path, "--nonmembers", path, "--label", "y", "--out", tmp_path / "e"]
+    assert _refused(cli("probe", "tests.probe_models:allow_list", *args)) == (
+        f"threatmodel: {path}: not UTF-8 text (byte 14)"
+    )
+
+
+def test_samples_of_one_class_are_one_line(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "m.csv"
+    path.write_text("a,b,y\n1,2,0\n3,4,0\n")
+    args = ["--members", path, "--nonmembers", path, "--label", "y", "--out", tmp_path / "e"]
+    assert _refused(cli("probe", "tests.probe_models:allow_list", *args)) == (
+        "threatmodel: the samples hold one class only; membership attacks need two or more"
+    )
+
+
+SPEC_CASES = {
+    "empty-choices": ("fields: {a: {choices: []}}", "fields.a.choices"),
+    "no-kind": ("fields: {a: {}}", "give exactly one of range, digits or choices"),
+    "two-kinds": ("fields: {a: {digits: 3, range: [0, 9]}}", "give exactly one of range"),
+    "reversed-range": ("fields: {a: {range: [5, 1]}}", "range [5, 1] is empty"),
+    "past-64-bits": ("fields: {a: {range: [0, 99999999999999999999]}}", "within ±2^53"),
+    "space-too-large": (
+        "fields: {a: {digits: 15}, b: {digits: 15}}",
+        "the space holds 1e+30 inputs; the probe indexes at most 2^53",
+    ),
+    "no-rare-test": ("fields: {a: {digits: 2}}\nrare: {}", "give exactly one of label"),
+    "stray-field": ("fields: {a: {digits: 2}, z: {digits: 1}}", "field 'z' is not in columns"),
+}
+
+
+@pytest.mark.parametrize(("body", "message"), SPEC_CASES.values(), ids=SPEC_CASES.keys())
+def test_bad_enumeration_specs_are_one_line(
+    cli: Cli, tmp_path: Path, body: str, message: str
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    columns = "columns: [a, b]\nfixed: {b: 0}\n" if " b:" not in body else "columns: [a, b]\n"
+    rare = "" if "rare:" in body else "\nrare: {label: 1}"
+    spec.write_text(columns + body + rare + "\n")
+    said = _refused(
+        cli("probe", "tests.probe_models:allow_list", "--enumerate", spec, "--out", "e.json")
+    )
+    assert said.startswith(f"threatmodel: {spec}:"), said
+    assert message in said
+
+
+@pytest.mark.parametrize("spec", [":x", ".x:y", "x:", "a..b:c", "os:system()"])
+def test_malformed_module_attributes_are_one_line(cli: Cli, tmp_path: Path, spec: str) -> None:
+    said = _refused(cli("probe", spec, "--enumerate", "missing.yaml", "--out", tmp_path / "e"))
+    assert "give module:attribute with dotted names" in said
+
+
+def test_a_path_over_the_name_limit_is_one_line(cli: Cli) -> None:
+    name = "a" * 5000 + ".yaml"
+    said = _refused(cli("report", name))
+    assert "File name too long" in said
+    assert len(said) <= 520
+
+
+def test_an_empty_patience_table_is_refused_with_its_line(cli: Cli, tmp_path: Path) -> None:
+    pack = tmp_path / "pk"
+    assert cli("rules", "init", pack).code == 0
+    scoring = (ROOT / "rules" / "scoring.yaml").read_text()
+    scoring = scoring.replace("patience_days: {low: 1, medium: 30, high: 365}", "patience_days: {}")
+    (pack / "scoring.yaml").write_text(scoring)
+    said = _refused(cli("report", CELEBRITY, "--rules", pack))
+    assert said.startswith(f"threatmodel: {pack / 'scoring.yaml'}:")
+    assert "enumeration.patience_days" in said
+
+
+def test_a_diff_side_whose_acceptance_has_no_date_is_one_line(cli: Cli, tmp_path: Path) -> None:
+    data = json.loads(cli("report", CELEBRITY, "--format", "json").out)
+    data["threats"][0]["accepted"] = {"justification": "x", "approved_by": "DPO"}
+    side = tmp_path / "old.json"
+    side.write_text(json.dumps(data))
+    said = _refused(cli("diff", side, CELEBRITY))
+    assert said == f"threatmodel: {side}: threats[0].accepted.expires: Field required"
+
+
+# ---------------------------------------------------------------- 10. short, clean messages
+
+
+def test_a_huge_unknown_id_is_cut_in_the_message(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    key = "x" * 1_000_000  # an explicit key: YAML limits plain keys to 1,024 characters
+    path.write_text(f"threatmodel: 1\nanswers:\n  system:\n    ? {key}\n    : 1\n")
+    said = _refused(cli("report", path))
+    assert len(said) < 500
+    assert "unknown question 'system.xxxxxxxx" in said
+
+
+def test_control_characters_in_messages_are_shown_not_sent(cli: Cli, tmp_path: Path) -> None:
+    path = tmp_path / "a.yaml"
+    path.write_text('threatmodel: 1\nanswers:\n  access:\n    exposure: "pub\\e[2Jlic\\a"\n')
+    said = _refused(cli("report", path))
+    assert "\x1b" not in said
+    assert "\x07" not in said
+    assert "\\x1b[2J" in said
+
+
+TYPED = "Spam\x1b[2J\x07\x00 filter"
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "csv"])
+def test_control_characters_never_reach_the_documents(cli: Cli, tmp_path: Path, fmt: str) -> None:
+    from threatmodel.pack import load_packs
+
+    data = yaml.safe_load(CELEBRITY.read_text())
+    data["answers"]["system"]["name"] = TYPED
+    mitigation = load_packs().threats["input-enumeration"].mitigations[0].id
+    data["measures"] = [
+        {"threat": "input-enumeration", "measure": mitigation, "status": "planned", "owner": TYPED}
+    ]
+    path = tmp_path / "a.yaml"
+    path.write_text(yaml.safe_dump(data))
+    out = cli("report", path, "--format", fmt).out
+    assert not set(out) & {"\x1b", "\x07", "\x00"}
+    assert "2J filter" in out
+
+
+def test_control_characters_never_reach_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
+    from threatmodel.cli_options import say
+
+    say(TYPED)
+    assert capsys.readouterr().out == "Spam[2J filter\n"

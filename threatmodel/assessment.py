@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any, Literal
 
 from pydantic import Field
@@ -51,6 +52,14 @@ class MeasureOut(Model):
     reduces: dict[str, int] = Field(description="Steps it lowers likelihood and severity by.")
 
 
+class AcceptanceOut(Model):
+    """A risk knowingly accepted, as recorded in the answers file."""
+
+    justification: str = Field(description="Why the risk is acceptable.")
+    approved_by: str = Field(description="Who accepted it.")
+    expires: dt.date = Field(description="After this date `check` fails until it is reviewed.")
+
+
 class ThreatOut(Model):
     """One threat that applies, scored."""
 
@@ -73,7 +82,7 @@ class ThreatOut(Model):
     residual_likelihood: str = Field(description="Likelihood after recorded measures.")
     residual_severity: str = Field(description="Severity after recorded measures.")
     residual_risk: str = Field(description="Risk after recorded measures.")
-    accepted: dict[str, str] | None = Field(None, description="A recorded acceptance, if any.")
+    accepted: AcceptanceOut | None = Field(None, description="A recorded acceptance, if any.")
     deprecated: str | None = Field(None, description="Set when the threat is being retired.")
     evidence: tuple[dict[str, Any], ...] = Field(
         (), description="Measurements on the real model that bear on this threat."

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from threatmodel import __version__, cli_tools, project
-from threatmodel.cli_options import EXIT_FINDINGS, RulesOpt
-from threatmodel.errors import ThreatmodelError, UsageError
+from threatmodel.cli_options import EXIT_FINDINGS, EXIT_INVALID, RulesOpt, say
+from threatmodel.errors import ThreatmodelError, UsageError, one_line
 
 if TYPE_CHECKING:
     from threatmodel.assessment import Assessment
@@ -58,7 +58,7 @@ StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat a missing answe
 
 def _version(value: bool) -> None:
     if value:
-        typer.echo(f"threatmodel {__version__}")
+        say(f"threatmodel {__version__}")
         raise typer.Exit()
 
 
@@ -121,11 +121,11 @@ def assess(
     pack = load_packs(project.rule_folders(answers, rules))
     template_dir = template_dir or _project_template_dir(answers)
     _check_output_options(fmt.value, template_dir)  # before the interview, not after it
-    with Interview.open(pack, answers, Prompter(), typer.echo) as interview:
+    with Interview.open(pack, answers, Prompter(), say) as interview:
         interview.run(review_all=review)
     assessment = assess_file(answers, pack, evidence_path=evidence)
     _emit(assessment, fmt.value, target, template_dir)
-    typer.echo(f"\nAnswers saved in {answers}; report written to {target}.")
+    say(f"\nAnswers saved in {answers}; report written to {target}.")
     _summary(assessment)
     return 0
 
@@ -152,9 +152,7 @@ def report(
     _emit(assessment, fmt.value, output, template_dir or _project_template_dir(answers))
     where = "" if output is None else f"; report written to {output}"
     count = len(assessment.threats)
-    typer.echo(
-        f"{answers}: {count} threat(s), overall risk {assessment.overall_risk}{where}", err=True
-    )
+    say(f"{answers}: {count} threat(s), overall risk {assessment.overall_risk}{where}", err=True)
     return 0
 
 
@@ -196,10 +194,10 @@ def check(
         mark = "FAIL" if threat.id in result.failing + result.expired else "ok  "
         note = " (accepted)" if threat.id in result.accepted else ""
         note = " (acceptance expired)" if threat.id in result.expired else note
-        typer.echo(f"{mark} {threat.residual_risk:<9} {threat.id}{note}")
+        say(f"{mark} {threat.residual_risk:<9} {threat.id}{note}")
     verdict = "passed" if result.passed else "FAILED"
-    typer.echo(_rules_used(pack, answers))
-    typer.echo(
+    say(_rules_used(pack, answers))
+    say(
         f"{answers}: overall risk {assessment.overall_risk}; check {verdict} at --fail-on {fail_on}"
     )
     return 0 if result.passed else EXIT_FINDINGS
@@ -215,15 +213,15 @@ def _rules_used(pack: Pack, answers: Path) -> str:
 
 def _summary(assessment: Assessment) -> None:
     if not assessment.threats:
-        typer.echo("No privacy threat applies to the system as described.")
+        say("No privacy threat applies to the system as described.")
     for threat in assessment.threats:
-        typer.echo(f"  {threat.risk:<9} {threat.title} ({threat.id})")
-    typer.echo(f"Overall risk: {assessment.overall_risk}.")
+        say(f"  {threat.risk:<9} {threat.title} ({threat.id})")
+    say(f"Overall risk: {assessment.overall_risk}.")
 
 
 def _warn_orphans(assessment: Assessment) -> None:
     for warning in (*assessment.orphans, *assessment.notices):
-        typer.echo(f"threatmodel: warning: {warning}", err=True)
+        say(f"threatmodel: warning: {warning}", err=True)
 
 
 def _emit(assessment: Assessment, fmt: str, output: Path | None, template_dir: Path | None) -> None:
@@ -333,10 +331,14 @@ def run(argv: list[str] | None = None) -> int:
     try:
         result = app(args=argv, prog_name="threatmodel", standalone_mode=False)
     except ThreatmodelError as exc:
-        typer.echo("threatmodel: " + " ".join(exc.message.split()), err=True)  # always one line
+        say("threatmodel: " + one_line(exc.message), err=True)
         return exc.exit_code
+    except OSError as exc:  # the system refused a path the user gave (a name too long, …)
+        where = f"{exc.filename}: " if exc.filename else ""
+        say(f"threatmodel: {one_line(where + (exc.strerror or str(exc)))}", err=True)
+        return EXIT_INVALID
     except (KeyboardInterrupt, typer.Abort):
-        typer.echo("threatmodel: interrupted", err=True)
+        say("threatmodel: interrupted", err=True)
         return EXIT_INTERRUPTED
     except Exception as exc:
         return _unexpected(exc)
@@ -351,11 +353,11 @@ def _unexpected(exc: Exception) -> int:
         if type(exc).__name__ == "NoArgsIsHelpError":
             exc.show()  # type: ignore[attr-defined]
         else:
-            typer.echo("threatmodel: " + " ".join(str(message()).split()), err=True)
+            say("threatmodel: " + one_line(str(message())), err=True)
         return int(exc.exit_code)
     if _debug:
         raise exc
-    typer.echo(
+    say(
         f"threatmodel: internal error ({type(exc).__name__}); rerun with --debug and report it",
         err=True,
     )

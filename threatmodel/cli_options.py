@@ -10,6 +10,15 @@ import typer
 EXIT_FINDINGS = 1
 EXIT_INVALID = 2
 
+
+def say(text: str = "", err: bool = False) -> None:
+    """Print to the terminal. Titles, answers and paths come from users and shared packs: their
+    control characters are dropped, so that none can move the cursor or rewrite the screen."""
+    from threatmodel.errors import without_controls
+
+    typer.echo(without_controls(text), err=err)
+
+
 RulesOpt = Annotated[
     list[Path] | None,
     typer.Option(

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from threatmodel import project
-from threatmodel.cli_options import EXIT_FINDINGS, EXIT_INVALID, RulesOpt
+from threatmodel.cli_options import EXIT_FINDINGS, EXIT_INVALID, RulesOpt, say
 from threatmodel.errors import UsageError
 
 if TYPE_CHECKING:
@@ -30,12 +30,12 @@ def rules_list(rules: RulesOpt = None) -> int:
 
     pack = load_packs(project.rule_folders(Path.cwd(), rules))
     for info in pack.packs:
-        typer.echo(f"# pack {info.name} {info.version} ({info.path})")
+        say(f"# pack {info.name} {info.version} ({info.path})")
     for threat in pack.threats.values():
         refs = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(threat.references.items()))
-        typer.echo(f"{threat.id:<30} {threat.title}")
+        say(f"{threat.id:<30} {threat.title}")
         if refs:
-            typer.echo(f"{'':<30} {refs}")
+            say(f"{'':<30} {refs}")
     return 0
 
 
@@ -85,9 +85,9 @@ def rules_lint(
     pack = _stack(folder, rules)
     findings = lint(pack)
     for finding in findings:
-        typer.echo(str(finding), err=True)
+        say(str(finding), err=True)
     errors = sum(f.level == "error" for f in findings)
-    typer.echo(
+    say(
         f"{len(pack.threats)} threats, {len(pack.questions)} questions: "
         f"{errors} error(s), {len(findings) - errors} warning(s)"
     )
@@ -104,14 +104,14 @@ def rules_test(
 
     pack = _stack(folder, rules)
     results = run_cases(pack)
-    typer.echo(f"{'threat':<32} {'must apply':>10} {'must not':>9} {'risk bounds':>11}")
+    say(f"{'threat':<32} {'must apply':>10} {'must not':>9} {'risk bounds':>11}")
     for threat_id, row in case_table(pack, results).items():
-        typer.echo(f"{threat_id:<32} {row[0]:>10} {row[1]:>9} {row[2]:>11}")
+        say(f"{threat_id:<32} {row[0]:>10} {row[1]:>9} {row[2]:>11}")
     for r in results:
         if not r.passed:
-            typer.echo(f"FAIL {r.threat}: {r.case}: {r.detail}")
+            say(f"FAIL {r.threat}: {r.case}: {r.detail}")
     failed = sum(not r.passed for r in results)
-    typer.echo(f"{len(results) - failed} passed, {failed} failed")
+    say(f"{len(results) - failed} passed, {failed} failed")
     return EXIT_FINDINGS if failed else 0
 
 
@@ -209,8 +209,8 @@ def probe(
     result = run_probe(request, thresholds)
     write_file(out, result.model_dump_json(indent=2) + "\n")
     for m in result.measurements:
-        typer.echo(f"{m.id}: {m.level} ({m.threat})")
-    typer.echo(f"Evidence written to {out}; use: threatmodel report ANSWERS --evidence {out}")
+        say(f"{m.id}: {m.level} ({m.threat})")
+    say(f"Evidence written to {out}; use: threatmodel report ANSWERS --evidence {out}")
     return 0
 
 
@@ -222,8 +222,8 @@ def rules_init(
     from threatmodel.scaffolding import init_pack
 
     for path in init_pack(folder):
-        typer.echo(str(path))
-    typer.echo(f"Next: threatmodel rules lint {folder} && threatmodel rules test {folder}")
+        say(str(path))
+    say(f"Next: threatmodel rules lint {folder} && threatmodel rules test {folder}")
     return 0
 
 
@@ -236,5 +236,5 @@ def templates_export(
     from threatmodel.templating import export_templates
 
     for path in export_templates(folder, force):
-        typer.echo(str(path))
+        say(str(path))
     return 0

@@ -97,7 +97,7 @@ def gate(assessment: Assessment, fail_on: str, today: dt.date) -> Gate:
     failing, expired, accepted = [], [], []
     for threat in assessment.threats:
         if threat.accepted is not None:
-            if dt.date.fromisoformat(threat.accepted["expires"]) < today:
+            if threat.accepted.expires < today:
                 expired.append(threat.id)
             else:
                 accepted.append(threat.id)

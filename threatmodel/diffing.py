@@ -188,7 +188,7 @@ def _decisions(assessment: Assessment) -> dict[tuple[str, str], str]:
             )
         if t.accepted:
             a = t.accepted
-            out[(t.id, "acceptance")] = f"by {a['approved_by']} until {a['expires']}"
+            out[(t.id, "acceptance")] = f"by {a.approved_by} until {a.expires.isoformat()}"
     return out
 
 

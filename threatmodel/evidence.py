@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, ValidationError
 
 from threatmodel.errors import InputError
+from threatmodel.fileio import read_text
 from threatmodel.model import Model
 
 FORMAT = "threatmodel.evidence/1"
@@ -53,15 +54,25 @@ class EvidenceFile(Model):
 
 
 def load_evidence(path: Path) -> EvidenceFile:
-    """Read an evidence file, or raise InputError naming it."""
+    """Read an evidence file (through the bounded reader), or raise InputError naming it."""
+    text = read_text(path, "an evidence file")
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise InputError(path, "not valid JSON: nested too deeply") from None
+    try:
         return EvidenceFile.model_validate(data)
-    except FileNotFoundError:
-        raise InputError(path, "no such file") from None
-    except (OSError, ValueError) as exc:
-        detail = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-        raise InputError(path, f"not a threatmodel evidence file: {detail}") from None
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = ".".join(str(p) for p in err["loc"])
+        detail = " ".join(err["msg"].split())
+        raise InputError(
+            path, f"not a threatmodel evidence file: {where + ': ' if where else ''}{detail}"
+        ) from None
+    except RecursionError:
+        raise InputError(path, "not a threatmodel evidence file: nested too deeply") from None
 
 
 def moved_level(

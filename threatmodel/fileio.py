@@ -30,6 +30,7 @@ LIMITS = {
     "a template": 2 * MB,
     "a CSV sample": 256 * MB,
     "a model file": 1024 * MB,
+    "a pack cache entry": 512 * MB,
 }
 """The most each kind of file may hold. Answers, rules, evidence and templates are text a
 person writes; samples and models are data, bounded so that a hostile file cannot exhaust

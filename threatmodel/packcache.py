@@ -4,8 +4,12 @@ Loading the built-in pack (parsing about twenty YAML files with line tracking an
 reference) costs more than the engine and the report together. A pack that loaded without
 error is stored as plain JSON under the user's cache folder, keyed by the engine version and the
 sha256 of every file of every pack in the stack; any change to a rule, a pack added or removed,
-or a new engine version misses the cache, and the pack is loaded and checked in full. The cache
-holds data only (JSON, validated again on reading): a corrupt or foreign file is ignored.
+or a new engine version misses the cache, and the pack is loaded and checked in full.
+
+The cache is data, not truth. Each entry carries its key and a sha256 of the key and its own
+content; an entry whose digest does not match (edited, truncated, copied under another key) is a
+miss, never a pack. The data is validated again on reading. Old entries are pruned so that the
+folder stays small (a 10,000-threat pack writes tens of megabytes).
 """
 
 from __future__ import annotations
@@ -20,7 +24,9 @@ from threatmodel import __version__
 from threatmodel.conditions import Condition
 from threatmodel.packmodels import Question, Scoring, ScreeningFile, Section, Threat
 
-FORMAT = 3
+FORMAT = 4
+KEEP_ENTRIES = 16
+KEEP_BYTES = 100 * 1024 * 1024
 
 
 def key(digests: list[tuple[Path, str]]) -> str:
@@ -35,13 +41,26 @@ def folder() -> Path:
     return Path(base) / "threatmodel"
 
 
+def _digest(cache_key: str, content: bytes) -> str:
+    return hashlib.sha256(cache_key.encode() + b"\n" + content).hexdigest()
+
+
 def read(cache_key: str) -> dict[str, Any] | None:
-    """The stored pack data for this key, or None (absent, unreadable or not ours)."""
+    """The stored pack data for this key, or None (absent, unreadable, altered or not ours)."""
+    from threatmodel.errors import InputError
+    from threatmodel.fileio import read_bounded
+
+    path = folder() / f"pack-{cache_key}.json"
     try:
-        data = json.loads((folder() / f"pack-{cache_key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        header, _, content = read_bounded(path, "a pack cache entry").partition(b"\n")
+        meta = json.loads(header)
+        if meta != {"format": FORMAT, "key": cache_key, "digest": _digest(cache_key, content)}:
+            return None
+        data = json.loads(content)
+        os.utime(path)  # recently used: pruned last
+    except (OSError, ValueError, InputError, RecursionError):
         return None
-    return data if isinstance(data, dict) and data.get("format") == FORMAT else None
+    return data if isinstance(data, dict) else None
 
 
 def write(cache_key: str, data: dict[str, Any]) -> None:
@@ -50,11 +69,30 @@ def write(cache_key: str, data: dict[str, Any]) -> None:
     from threatmodel.fileio import write_file
 
     try:
-        text = json.dumps({"format": FORMAT, **data}, ensure_ascii=False)
+        content = json.dumps(data, ensure_ascii=False).encode()
+        meta = {"format": FORMAT, "key": cache_key, "digest": _digest(cache_key, content)}
         folder().mkdir(parents=True, exist_ok=True)
-        write_file(folder() / f"pack-{cache_key}.json", text)
+        write_file(folder() / f"pack-{cache_key}.json", json.dumps(meta).encode() + b"\n" + content)
+        prune()
     except (OSError, TypeError, ValueError, InputError):
         return
+
+
+def prune(keep: int = KEEP_ENTRIES, keep_bytes: int = KEEP_BYTES) -> None:
+    """Remove the least recently used entries beyond `keep` of them or `keep_bytes` in all."""
+    entries = []
+    for path in folder().glob("pack-*.json"):
+        try:
+            info = path.stat()
+        except OSError:
+            continue
+        entries.append((info.st_mtime, info.st_size, path))
+    entries.sort(reverse=True)
+    total = 0
+    for i, (_, size, path) in enumerate(entries):
+        total += size
+        if i >= keep or (i > 0 and total > keep_bytes):
+            path.unlink(missing_ok=True)
 
 
 def dump_models(models: dict[str, Any]) -> dict[str, Any]:

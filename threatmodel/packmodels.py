@@ -323,6 +323,7 @@ class EnumerationParameters(Model):
     )
     patience_days: dict[str, PositiveFloat] = Field(
         default_factory=lambda: {"low": 1.0, "medium": 30.0, "high": 365.0},
+        min_length=1,
         description="How long an adversary of each motivation keeps trying.",
     )
 

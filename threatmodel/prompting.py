@@ -10,6 +10,7 @@ import questionary
 from prompt_toolkit.application.current import get_app_session
 from prompt_toolkit.input import PipeInput
 
+from threatmodel.errors import without_controls
 from threatmodel.packmodels import Question
 from threatmodel.values import UNKNOWN, coerce
 
@@ -33,7 +34,7 @@ class Prompter:
 
     def ask(self, question: Question, default: Any, label: str) -> Any:
         """Ask one question, prefilled with `default` (None when unanswered)."""
-        message = f"{question.text}  [{label}]"
+        message = without_controls(f"{question.text}  [{label}]")
         kind = question.type
         if kind == "bool":
             return self._bool(message, default)
@@ -45,7 +46,9 @@ class Prompter:
 
     def menu(self, message: str, options: list[tuple[str, str]], default: str | None = None) -> str:
         """Pick one of (value, title) options."""
-        choices = [questionary.Choice(title, value=value) for value, title in options]
+        choices = [
+            questionary.Choice(without_controls(title), value=value) for value, title in options
+        ]
         return str(questionary.select(message, choices=choices, default=default).unsafe_ask())
 
     def _bool(self, message: str, default: Any) -> Any:
@@ -59,7 +62,7 @@ class Prompter:
 
     def _choice(self, question: Question, message: str, default: Any) -> Any:
         choices = [
-            questionary.Choice(c.label, value=c.value, description=c.value)
+            questionary.Choice(without_controls(c.label), value=c.value, description=c.value)
             for c in question.choices
         ]
         choices.append(questionary.Choice(DONT_KNOW, value=UNKNOWN))
@@ -70,7 +73,10 @@ class Prompter:
         chosen = set(default) if isinstance(default, list) else set()
         choices = [
             questionary.Choice(
-                c.label, value=c.value, checked=c.value in chosen, description=c.value
+                without_controls(c.label),
+                value=c.value,
+                checked=c.value in chosen,
+                description=c.value,
             )
             for c in question.choices
         ]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from threatmodel.assessment import Assessment
-from threatmodel.errors import InputError
+from threatmodel.errors import InputError, without_controls
 from threatmodel.numbers import format_number
 from threatmodel.resources import data_dir
 
@@ -30,7 +30,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 def md_escape(value: Any) -> str:
     """Plain text made inert in Markdown: no markup, no HTML, no table breaks, one line, and
     no autolinks, @mentions or math (a word joiner breaks what GitHub would act on)."""
-    text = _MD_SPECIAL.sub(r"\\\1", " ".join(str(value).split()))
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(without_controls(str(value)).split()))
     text = _MD_LEADING.sub(lambda m: (m.group(1) or "") + "\\" + m.group(2), text)
     return _MD_ACTIVE.sub(lambda m: m.group(0)[0] + _JOINER + m.group(0)[1:], text)
 
@@ -42,7 +42,7 @@ def json_value(value: Any) -> str:
 
 def csv_cell(value: Any) -> str:
     """One quoted CSV cell, on one line, that a spreadsheet will not run as a formula."""
-    text = " ".join(str(value).split()) if value is not None else ""
+    text = " ".join(without_controls(str(value)).split()) if value is not None else ""
     if text.startswith(_FORMULA_START):
         text = "'" + text
     buffer = io.StringIO()
@@ -169,8 +169,10 @@ def _render_template(spec: Format, context: dict[str, Any], template_dir: Path |
     def finalize(value: Any) -> Any:
         # Every {{ expression }} is escaped for the format unless a template marks it `|safe`,
         # so forgetting a filter can never let what a user typed become markup or code.
-        if escape is None or isinstance(value, Markup):
+        if isinstance(value, Markup):
             return value
+        if escape is None:  # HTML: autoescape follows; control characters are not HTML at all
+            return without_controls(value) if isinstance(value, str) else value
         return escape(value)
 
     search = [template_dir] if template_dir else []

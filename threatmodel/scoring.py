@@ -6,7 +6,7 @@ from typing import Any
 
 from threatmodel import enumeration
 from threatmodel.answers import AnswersFile
-from threatmodel.assessment import MeasureOut, MitigationOut, ScoreStep, ThreatOut
+from threatmodel.assessment import AcceptanceOut, MeasureOut, MitigationOut, ScoreStep, ThreatOut
 from threatmodel.conditions import Condition, Named, questions_read
 from threatmodel.evidence import Measurement, moved_level, overstates, summary
 from threatmodel.packmodels import Factor, Modifier, Reduction, Scoring, Threat
@@ -219,12 +219,12 @@ def _measures(threat: Threat, decisions: AnswersFile) -> list[MeasureOut]:
     return out
 
 
-def _acceptance(threat_id: str, decisions: AnswersFile) -> dict[str, str] | None:
+def _acceptance(threat_id: str, decisions: AnswersFile) -> AcceptanceOut | None:
     for acceptance in decisions.acceptances:
         if acceptance.threat == threat_id:
-            return {
-                "justification": acceptance.justification,
-                "approved_by": acceptance.approved_by,
-                "expires": acceptance.expires.isoformat(),
-            }
+            return AcceptanceOut(
+                justification=acceptance.justification,
+                approved_by=acceptance.approved_by,
+                expires=acceptance.expires,
+            )
     return None

@@ -17,14 +17,16 @@ from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
-from pydantic import Field
+from pydantic import Field, model_validator
 
+from threatmodel.errors import UsageError, brief
 from threatmodel.model import Model, parse_model
 from threatmodel.probe.loading import Classifier
 from threatmodel.yamlsafe import load_yaml
 
 BATCH = 100_000
 MAX_SHOWN = 100
+MAX_INDEX = 2**53  # positions and values stay exact in the float64 rows the model is given
 
 
 class FieldSpec(Model):
@@ -32,7 +34,22 @@ class FieldSpec(Model):
 
     range: tuple[int, int] | None = Field(None, description="Inclusive integer range.")
     digits: int | None = Field(None, ge=1, le=15, description="All N-digit strings as numbers.")
-    choices: tuple[float, ...] | None = Field(None, description="A list of values.")
+    choices: tuple[float, ...] | None = Field(None, min_length=1, description="A list of values.")
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> FieldSpec:
+        kinds = [k for k in ("range", "digits", "choices") if getattr(self, k) is not None]
+        if len(kinds) != 1:
+            raise ValueError("give exactly one of range, digits or choices")
+        if self.range is not None:
+            low, high = self.range
+            if low > high:
+                raise ValueError(f"range [{low}, {high}] is empty: the first bound is the lower")
+            if max(abs(low), abs(high)) > MAX_INDEX:
+                raise ValueError("range bounds must lie within ±2^53 (exact as model inputs)")
+        if self.choices is not None and not all(math.isfinite(c) for c in self.choices):
+            raise ValueError("choices must be finite numbers")
+        return self
 
     def values(self) -> NDArray[np.float64] | tuple[int, int]:
         """(low, high) for ranges, or the explicit values."""
@@ -46,8 +63,16 @@ class FieldSpec(Model):
 class Rare(Model):
     """What counts as the rare answer."""
 
-    label: int | None = Field(None, description="The class index that is rare.")
-    score_at_least: float | None = Field(None, description="A class-1 score at least this.")
+    label: int | None = Field(None, ge=0, description="The class index that is rare.")
+    score_at_least: float | None = Field(
+        None, ge=0, le=1, description="A class-1 score at least this."
+    )
+
+    @model_validator(mode="after")
+    def _one_test(self) -> Rare:
+        if (self.label is None) == (self.score_at_least is None):
+            raise ValueError("give exactly one of label or score_at_least")
+        return self
 
 
 class Spec(Model):
@@ -65,7 +90,17 @@ def load_spec(path: Path) -> Spec:
     spec = parse_model(Spec, doc, doc.data)
     missing = [c for c in spec.columns if c not in spec.fields and c not in spec.fixed]
     if missing:
-        raise doc.error(("columns",), f"column '{missing[0]}' is neither in fields nor in fixed")
+        raise doc.error(
+            ("columns",), f"column {brief(missing[0], 40)} is neither in fields nor in fixed"
+        )
+    stray = [f for f in spec.fields if f not in spec.columns]
+    if stray:
+        raise doc.error(("fields", stray[0]), f"field {brief(stray[0], 40)} is not in columns")
+    size = _Space(spec).size()
+    if size > MAX_INDEX:
+        raise doc.error(
+            ("fields",), f"the space holds {size:.3g} inputs; the probe indexes at most 2^53"
+        )
     return spec
 
 
@@ -98,7 +133,15 @@ class _Space:
 
 
 def _hits(model: Classifier, rows: NDArray[np.float64], rare: Rare) -> NDArray[np.bool_]:
-    proba = np.asarray(model.predict_proba(rows))
+    try:
+        proba = np.asarray(model.predict_proba(rows))
+    except Exception as exc:  # the model's own error on inputs the SPEC describes
+        raise UsageError(
+            f"the model cannot score the enumerated inputs ({type(exc).__name__}: "
+            f"{brief(str(exc), 80)}); check the SPEC's columns"
+        ) from None
+    if rare.label is not None and rare.label >= proba.shape[1]:
+        raise UsageError(f"rare label {rare.label} is not a class of the model ({proba.shape[1]})")
     if rare.label is not None:
         hit: NDArray[np.bool_] = proba.argmax(axis=1) == rare.label
         return hit

@@ -175,7 +175,16 @@ def _onnx(path: Path) -> Classifier:
     return _OnnxClassifier(session)
 
 
+_DOTTED = r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)*"
+_MODULE_ATTRIBUTE = re.compile(rf"{_DOTTED}:{_DOTTED}")
+
+
 def _attribute(spec: str) -> Classifier:
+    if not _MODULE_ATTRIBUTE.fullmatch(spec):
+        raise UsageError(
+            f"{brief(spec, 80)}: give module:attribute with dotted names, such as "
+            "mypackage.models:classifier"
+        )
     module_name, _, attribute = spec.partition(":")
     sys.path.insert(0, str(Path.cwd()))  # the team's own module, next to where they run us
     try:
@@ -184,6 +193,8 @@ def _attribute(spec: str) -> Classifier:
             target = getattr(target, part)
     except (ImportError, AttributeError) as exc:
         raise UsageError(f"{spec}: cannot import ({exc})") from None
+    except Exception as exc:  # the team's module failed as it was imported: their error
+        raise UsageError(f"{spec}: importing it failed ({type(exc).__name__}: {exc})") from None
     finally:
         sys.path.pop(0)
     return _checked(target() if isinstance(target, type) else target, spec)

@@ -8,6 +8,7 @@ intervals."""
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -51,7 +52,9 @@ def measure(
     labelled = members.labels is not None
     results = {}
     if calibrated and labelled and output_format == "scores" and lira.cloneable(model):
-        results["calibrated"] = _metrics(*lira.scores(model, members, nonmembers, seconds))
+        # A shadow that cannot be trained on these samples (too few of a class) skips the attack.
+        with contextlib.suppress(ValueError):
+            results["calibrated"] = _metrics(*lira.scores(model, members, nonmembers, seconds))
     for attack in ["loss", "confidence"] if labelled else ["confidence"]:
         m = scores(model, members, attack, output_format)
         n = scores(model, nonmembers, attack, output_format)

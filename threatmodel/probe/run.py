@@ -7,8 +7,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from threatmodel import __version__
-from threatmodel.errors import UsageError
+from threatmodel.errors import InputError, UsageError, brief
 from threatmodel.evidence import EvidenceFile, Measurement
 from threatmodel.packmodels import EvidenceThresholds
 from threatmodel.probe import attributes, enumeration, granularity, lira, membership
@@ -47,6 +49,7 @@ def probe(request: ProbeRequest, thresholds: EvidenceThresholds) -> EvidenceFile
     measurements = []
     if request.members is not None and request.nonmembers is not None:
         members, nonmembers = _samples(request)
+        _check_labels(model, members, nonmembers, request)
         measurements.append(_membership(model, members, nonmembers, thresholds, request))
         measurements.append(_granularity(model, members, nonmembers))
         measurements += [_sensitive(model, members, nonmembers, c) for c in request.sensitive]
@@ -72,6 +75,35 @@ def _samples(request: ProbeRequest) -> tuple[Sample, Sample]:
     for column in request.hidden:
         members, nonmembers = members.without(column), nonmembers.without(column)
     return members, nonmembers
+
+
+def _check_labels(
+    model: Classifier, members: Sample, nonmembers: Sample, request: ProbeRequest
+) -> None:
+    """Labels must be classes the model returns, and the samples must hold two of them."""
+    if members.labels is None or nonmembers.labels is None:
+        return
+    if members.inputs.shape[1] != nonmembers.inputs.shape[1]:
+        raise UsageError("--members and --nonmembers have different columns")
+    try:
+        classes = np.asarray(model.predict_proba(members.inputs[:1])).shape[1]
+    except Exception as exc:  # the model refuses these inputs: the samples do not fit it
+        raise UsageError(
+            f"the model cannot score the samples' rows ({type(exc).__name__}: "
+            f"{brief(str(exc), 80)})"
+        ) from None
+    for path, sample in ((request.members, members), (request.nonmembers, nonmembers)):
+        assert sample.labels is not None
+        over = np.flatnonzero(sample.labels >= classes)
+        if len(over):
+            raise InputError(
+                path,
+                f"label {int(sample.labels[over[0]])} is not a class of the model, which "
+                f"returns {classes}",
+                int(over[0]) + 2,
+            )
+    if len(np.unique(np.concatenate([members.labels, nonmembers.labels]))) < 2:
+        raise UsageError("the samples hold one class only; membership attacks need two or more")
 
 
 def _membership(
