@@ -96,6 +96,20 @@ def test_full_standard_output_is_one_line(tmp_path: Path) -> None:
     assert proc.stderr == "threatmodel: standard output: cannot write: No space left on device\n"
 
 
+def test_closed_standard_output_is_one_line() -> None:
+    exe = shutil.which("threatmodel")
+    assert exe is not None
+    # The shell closes standard output, as a user's `>&-` does.
+    proc = subprocess.run(  # noqa: S602
+        f"{exe} report {CELEBRITY} >&-",
+        shell=True,
+        stderr=subprocess.PIPE,
+        text=True,
+        check=False,
+    )
+    assert (proc.returncode, proc.stderr) == (2, "threatmodel: standard output: is closed\n")
+
+
 def test_text_answers_keep_what_was_typed(cli: Callable[..., Result], tmp_path: Path) -> None:
     path = tmp_path / "a.yaml"
     text = (
