@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from threatmodel.pack import Pack
-from threatmodel.packmodels import Question
-from threatmodel.resolve import resolve
-from threatmodel.values import UNKNOWN
+from threatmodel.engine.resolve import resolve
+from threatmodel.language.types import UNKNOWN
+from threatmodel.pack.load import Pack
+from threatmodel.pack.models import Question
 
 DOWN, ENTER, SPACE = "\x1b[B", "\r", " "
 
@@ -34,7 +34,7 @@ def interview_keys(pack: Pack, given: dict[str, Any]) -> list[tuple[str, str]]:
     """(question id, keys) for every question the interview will ask, in order, for answers that
     cover every visible question; missing ones are answered "I don't know"."""
     values = resolve(pack, given).values
-    from threatmodel.conditions import evaluate
+    from threatmodel.language.conditions import evaluate
 
     out = []
     for qid, question in pack.questions.items():

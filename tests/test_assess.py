@@ -19,8 +19,8 @@ from prompt_toolkit.output import DummyOutput
 
 from tests.conftest import EXAMPLES, SCENARIOS, Result
 from tests.interview_keys import DOWN, ENTER, interview_keys
-from threatmodel.answers import load_answers
-from threatmodel.pack import load_packs
+from threatmodel.pack.answers import load_answers
+from threatmodel.pack.load import load_packs
 
 PACK = load_packs()
 BACKSPACE = "\x7f"

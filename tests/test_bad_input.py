@@ -14,8 +14,8 @@ import pytest
 
 from tests.conftest import EXAMPLES, Result
 from threatmodel import __version__
-from threatmodel.pack import builtin_rules
-from threatmodel.yamlsafe import MAX_BYTES
+from threatmodel.pack.load import builtin_rules
+from threatmodel.pack.yamlsafe import MAX_BYTES
 
 Cli = Callable[..., Result]
 HEAD = "threatmodel: 1\nanswers:\n"

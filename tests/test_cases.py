@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from threatmodel.pack import load_packs
-from threatmodel.ruletools import lint, run_case
+from threatmodel.pack.lint import lint, run_case
+from threatmodel.pack.load import load_packs
 
 PACK = load_packs()
 CASES = [(t, c) for t in PACK.threats.values() for c in t.cases]

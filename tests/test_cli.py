@@ -13,7 +13,7 @@ import pytest
 import yaml
 
 from tests.conftest import EXAMPLES, ROOT, Result
-from threatmodel.pack import load_packs
+from threatmodel.pack.load import load_packs
 
 CELEBRITY = EXAMPLES / "spam-celebrity.yaml"
 PACK_QUESTIONS = load_packs().questions
@@ -220,12 +220,12 @@ def test_json_report_imports_neither_jinja_nor_questionary() -> None:
 def test_unexpected_error_is_one_line_without_traceback(
     cli: Callable[..., Result], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import threatmodel.core
+    import threatmodel.app
 
     def boom(*_: object, **__: object) -> None:
         raise RuntimeError("secret answer text")
 
-    monkeypatch.setattr(threatmodel.core, "assess_file", boom)
+    monkeypatch.setattr(threatmodel.app, "assess_file", boom)
     result = cli("report", CELEBRITY)
     assert result.code == 3
     assert result.err == (

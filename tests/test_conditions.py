@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import TypeAdapter
 
-from threatmodel.conditions import (
+from threatmodel.language.conditions import (
     All,
     AnyOf,
     Condition,

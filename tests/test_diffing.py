@@ -12,10 +12,10 @@ import yaml
 from pydantic import BaseModel
 
 from tests.conftest import EXAMPLES, Result
-from threatmodel import diffing
-from threatmodel.diffing import AnswerChange, Diff, LevelChange, ThreatEntry
+from threatmodel.engine import diff as diffing
+from threatmodel.engine.diff import AnswerChange, Diff, LevelChange, ThreatEntry
 from threatmodel.errors import InputError
-from threatmodel.pack import Pack, load_packs
+from threatmodel.pack.load import Pack, load_packs
 
 BY_COUNTRY = EXAMPLES / "spam-by-country.yaml"
 CELEBRITY = EXAMPLES / "spam-celebrity.yaml"

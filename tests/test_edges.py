@@ -131,8 +131,8 @@ def test_a_misplaced_threat_folder_is_refused(cli: Callable[..., Result], tmp_pa
 
 
 def test_comments_at_the_top_survive_the_interview(tmp_path: Path) -> None:
-    from threatmodel.answers import dump_answers, leading_comments
-    from threatmodel.pack import load_packs
+    from threatmodel.pack.answers import dump_answers, leading_comments
+    from threatmodel.pack.load import load_packs
 
     text = "# yaml-language-server: $schema=s.json\n# Our spam filter\nthreatmodel: 1\n"
     header = leading_comments(text)

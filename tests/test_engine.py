@@ -9,12 +9,12 @@ from typing import Any
 
 import pytest
 
-from threatmodel import enumeration
-from threatmodel.answers import Answers, AnswersFile, answers_from_mapping
-from threatmodel.assessment import Assessment, ThreatOut
-from threatmodel.engine import assess
-from threatmodel.pack import Pack, load_packs
-from threatmodel.resolve import resolve
+from threatmodel.engine import enumeration
+from threatmodel.engine.assess import assess
+from threatmodel.engine.assessment import Assessment, ThreatOut
+from threatmodel.engine.resolve import resolve
+from threatmodel.pack.answers import Answers, AnswersFile, answers_from_mapping
+from threatmodel.pack.load import Pack, load_packs
 
 PACK: Pack = load_packs()
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

@@ -257,7 +257,7 @@ def test_a_costly_template_is_refused_quickly(cli: Cli, tmp_path: Path, source: 
 
 
 def test_a_loop_that_builds_nothing_ends_at_the_time_budget() -> None:
-    from threatmodel.sandbox import BoundedSandbox, TemplateTooCostly, render_bounded
+    from threatmodel.render.sandbox import BoundedSandbox, TemplateTooCostly, render_bounded
 
     env = BoundedSandbox()
     template = env.from_string(
@@ -406,7 +406,7 @@ def _project(folder: Path, rules: str = "pk") -> Path:
 
 def _disabling_pack(cli: Cli, folder: Path) -> None:
     assert cli("rules", "init", folder).code == 0
-    from threatmodel.pack import load_packs
+    from threatmodel.pack.load import load_packs
 
     ids = ", ".join(load_packs().threats)
     manifest = folder / "pack.yaml"
@@ -497,8 +497,8 @@ def _edit(path: Path, section: str, key: str, value: Any) -> Callable[[], None]:
 
 
 def _interview(path: Path, script: _Script) -> list[str]:
-    from threatmodel.interview import Interview
-    from threatmodel.pack import load_packs
+    from threatmodel.interview.flow import Interview
+    from threatmodel.pack.load import load_packs
 
     said: list[str] = []
     with Interview.open(load_packs(), path, script, said.append) as interview:
@@ -507,7 +507,7 @@ def _interview(path: Path, script: _Script) -> list[str]:
 
 
 def test_a_change_on_disk_meanwhile_is_merged_not_erased(tmp_path: Path) -> None:
-    from threatmodel.interview import Interrupted
+    from threatmodel.interview.flow import Interrupted
 
     path = tmp_path / "a.yaml"
     edit = _edit(path, "population", "size", 123)
@@ -519,9 +519,9 @@ def test_a_change_on_disk_meanwhile_is_merged_not_erased(tmp_path: Path) -> None
 
 
 def test_a_conflicting_change_on_disk_stops_the_save(tmp_path: Path) -> None:
-    from threatmodel.interview import Interview
-    from threatmodel.pack import load_packs
-    from threatmodel.session import Conflict
+    from threatmodel.interview.flow import Interview
+    from threatmodel.interview.session import Conflict
+    from threatmodel.pack.load import load_packs
 
     path = tmp_path / "a.yaml"
     path.write_text("threatmodel: 1\nanswers:\n  system:\n    name: Old\n")
@@ -537,7 +537,7 @@ def test_a_conflicting_change_on_disk_stops_the_save(tmp_path: Path) -> None:
 
 
 def test_a_second_session_on_the_same_file_is_refused(tmp_path: Path) -> None:
-    from threatmodel.session import Lock
+    from threatmodel.interview.session import Lock
 
     path = tmp_path / "a.yaml"
     held = Lock.take(path)
@@ -565,7 +565,7 @@ def test_a_read_only_answers_file_is_refused_before_any_question(tmp_path: Path)
 def test_a_read_only_folder_is_refused_before_any_question() -> None:
     import tempfile
 
-    from threatmodel.session import check_writable
+    from threatmodel.interview.session import check_writable
 
     # Outside pytest's private folder, so that the other user can reach it.
     top = Path(tempfile.mkdtemp())
@@ -597,7 +597,7 @@ def test_a_read_only_folder_is_refused_before_any_question() -> None:
 
 
 def test_temporary_files_of_a_killed_save_are_cleaned_and_named(tmp_path: Path) -> None:
-    from threatmodel.interview import Interrupted
+    from threatmodel.interview.flow import Interrupted
 
     path = tmp_path / "a.yaml"
     stale = tmp_path / ".a.yaml.k3x_9q2z.tmp"
@@ -605,8 +605,8 @@ def test_temporary_files_of_a_killed_save_are_cleaned_and_named(tmp_path: Path) 
     other = tmp_path / ".b.yaml.k3x_9q2z.tmp"
     other.write_text("another file's")
     said: list[str] = []
-    from threatmodel.interview import Interview
-    from threatmodel.pack import load_packs
+    from threatmodel.interview.flow import Interview
+    from threatmodel.pack.load import load_packs
 
     with (
         pytest.raises(Interrupted),
@@ -624,7 +624,7 @@ def test_temporary_files_of_a_killed_save_are_cleaned_and_named(tmp_path: Path) 
 def test_an_edited_cache_entry_is_a_miss_not_a_pack(
     cli: Cli, tmp_path_factory: pytest.TempPathFactory
 ) -> None:
-    from threatmodel import packcache
+    from threatmodel.pack import cache as packcache
 
     assert cli("check", CELEBRITY).code == 1
     for path in packcache.folder().glob("pack-*.json"):
@@ -638,7 +638,7 @@ def test_an_edited_cache_entry_is_a_miss_not_a_pack(
 
 
 def test_old_cache_entries_are_pruned(tmp_path: Path) -> None:
-    from threatmodel import packcache
+    from threatmodel.pack import cache as packcache
 
     folder = packcache.folder()
     folder.mkdir(parents=True, exist_ok=True)
@@ -817,7 +817,7 @@ TYPED = "Spam\x1b[2J\x07\x00 filter"
 
 @pytest.mark.parametrize("fmt", ["md", "html", "csv"])
 def test_control_characters_never_reach_the_documents(cli: Cli, tmp_path: Path, fmt: str) -> None:
-    from threatmodel.pack import load_packs
+    from threatmodel.pack.load import load_packs
 
     data = yaml.safe_load(CELEBRITY.read_text())
     data["answers"]["system"]["name"] = TYPED
@@ -833,7 +833,7 @@ def test_control_characters_never_reach_the_documents(cli: Cli, tmp_path: Path, 
 
 
 def test_control_characters_never_reach_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from threatmodel.cli_options import say
+    from threatmodel.cli.options import say
 
     say(TYPED)
     assert capsys.readouterr().out == "Spam[2J filter\n"

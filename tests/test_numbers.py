@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from threatmodel.numbers import format_number, parse_number
-from threatmodel.versions import satisfies
+from threatmodel.language.numbers import format_number, parse_number
+from threatmodel.pack.versions import satisfies
 
 HINT = "expected a number such as 10000000, 1e7, 10,000,000 or 10M, got"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from threatmodel import packcache
-from threatmodel.pack import Pack, load_packs
+from threatmodel.pack import cache as packcache
+from threatmodel.pack.load import Pack, load_packs
 
 
 def _same(a: Pack, b: Pack) -> None:

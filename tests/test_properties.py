@@ -11,13 +11,13 @@ from typing import Any
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from threatmodel.answers import Answers, AnswersFile, Measure, answers_from_mapping
-from threatmodel.assessment import Assessment
-from threatmodel.conditions import leaves
-from threatmodel.engine import assess
-from threatmodel.enumeration import SECONDS_PER_DAY
-from threatmodel.pack import Pack, load_packs
-from threatmodel.packmodels import Question, Reduction
+from threatmodel.engine.assess import assess
+from threatmodel.engine.assessment import Assessment
+from threatmodel.engine.enumeration import SECONDS_PER_DAY
+from threatmodel.language.conditions import leaves
+from threatmodel.pack.answers import Answers, AnswersFile, Measure, answers_from_mapping
+from threatmodel.pack.load import Pack, load_packs
+from threatmodel.pack.models import Question, Reduction
 from threatmodel.render import to_json
 
 PACK: Pack = load_packs()

@@ -14,7 +14,7 @@ import pytest
 import yaml
 
 from tests.conftest import EXAMPLES, ROOT, Result
-from threatmodel.fileio import write_file
+from threatmodel.files import write_file
 
 CELEBRITY = EXAMPLES / "spam-celebrity.yaml"
 HEAD = "threatmodel: 1\nanswers:\n"

@@ -12,9 +12,9 @@ import jsonschema
 import pytest
 import yaml
 
-from threatmodel.numbers import parse_number
-from threatmodel.pack import Pack, load_packs
-from threatmodel.schemas import NUMBER_PATTERN, answers_schema, pack_schema, to_text
+from threatmodel.language.numbers import parse_number
+from threatmodel.pack.load import Pack, load_packs
+from threatmodel.pack.schemas import NUMBER_PATTERN, answers_schema, pack_schema, to_text
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "rules"

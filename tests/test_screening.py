@@ -7,10 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from tests.conftest import EXAMPLES
-from threatmodel.answers import Answers, AnswersFile, answers_from_mapping, load_answers
-from threatmodel.assessment import Screening
-from threatmodel.engine import assess
-from threatmodel.pack import load_packs
+from threatmodel.engine.assess import assess
+from threatmodel.engine.assessment import Screening
+from threatmodel.pack.answers import Answers, AnswersFile, answers_from_mapping, load_answers
+from threatmodel.pack.load import load_packs
 
 PACK = load_packs()
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

@@ -13,9 +13,9 @@ import pexpect
 
 from tests.conftest import EXAMPLES
 from tests.interview_keys import ENTER, interview_keys
-from threatmodel.answers import load_answers
-from threatmodel.pack import load_packs
-from threatmodel.session import Lock
+from threatmodel.interview.session import Lock
+from threatmodel.pack.answers import load_answers
+from threatmodel.pack.load import load_packs
 
 PACK = load_packs()
 EXE = shutil.which("threatmodel") or "threatmodel (not installed: run `pip install -e .[test]`)"

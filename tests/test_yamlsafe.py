@@ -11,9 +11,9 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from threatmodel import yamlsafe
 from threatmodel.errors import InputError
-from threatmodel.yamlsafe import MAX_BYTES, MAX_DEPTH, Document, load_yaml, parse_yaml
+from threatmodel.pack import yamlsafe
+from threatmodel.pack.yamlsafe import MAX_BYTES, MAX_DEPTH, Document, load_yaml, parse_yaml
 
 F = Path("f.yaml")
 

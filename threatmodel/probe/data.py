@@ -12,8 +12,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from threatmodel.errors import InputError, brief
-from threatmodel.fileio import read_text
-from threatmodel.numbers import format_number
+from threatmodel.files import read_text
+from threatmodel.language.numbers import format_number
 
 
 @dataclass(frozen=True)

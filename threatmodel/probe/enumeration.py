@@ -20,9 +20,9 @@ from numpy.typing import NDArray
 from pydantic import Field, model_validator
 
 from threatmodel.errors import UsageError, brief
-from threatmodel.model import Model, parse_model
+from threatmodel.language.model import Model, parse_model
+from threatmodel.pack.yamlsafe import load_yaml
 from threatmodel.probe.loading import Classifier
-from threatmodel.yamlsafe import load_yaml
 
 BATCH = 100_000
 MAX_SHOWN = 100

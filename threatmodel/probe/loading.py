@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from threatmodel.errors import InputError, UsageError, brief
-from threatmodel.fileio import read_bounded
+from threatmodel.files import read_bounded
 
 PICKLE_SUFFIXES = (".pkl", ".pickle", ".joblib")
 

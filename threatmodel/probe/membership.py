@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from threatmodel.packmodels import EvidenceThresholds
+from threatmodel.pack.models import EvidenceThresholds
 from threatmodel.probe import lira, metrics
 from threatmodel.probe.data import Sample
 from threatmodel.probe.loading import Classifier

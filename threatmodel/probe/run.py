@@ -10,9 +10,9 @@ from pathlib import Path
 import numpy as np
 
 from threatmodel import __version__
+from threatmodel.engine.evidence import EvidenceFile, Measurement
 from threatmodel.errors import InputError, UsageError, brief
-from threatmodel.evidence import EvidenceFile, Measurement
-from threatmodel.packmodels import EvidenceThresholds
+from threatmodel.pack.models import EvidenceThresholds
 from threatmodel.probe import attributes, enumeration, granularity, lira, membership
 from threatmodel.probe.data import Sample, read_sample
 from threatmodel.probe.loading import Classifier, load_model

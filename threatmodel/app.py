@@ -1,0 +1,107 @@
+"""The library calls behind the commands: files in, models out. The CLI only prints."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from threatmodel.engine.assess import assess
+from threatmodel.engine.assessment import Assessment
+from threatmodel.engine.evidence import load_evidence
+from threatmodel.engine.resolve import resolve
+from threatmodel.errors import InputError, UsageError, brief
+from threatmodel.pack.answers import load_answers
+from threatmodel.pack.load import Pack
+
+
+def now() -> dt.datetime:
+    """The generation time: SOURCE_DATE_EPOCH when set (reproducible builds), else the clock."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        try:
+            seconds = int(epoch)
+        except ValueError:
+            raise UsageError(
+                f"SOURCE_DATE_EPOCH must be whole seconds, got {brief(epoch)}"
+            ) from None
+        try:
+            return dt.datetime.fromtimestamp(seconds, tz=dt.timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise UsageError(f"SOURCE_DATE_EPOCH is out of range: {brief(epoch)}") from None
+    return dt.datetime.now(tz=dt.timezone.utc)
+
+
+def assess_file(
+    answers_path: Path, pack: Pack, strict: bool = False, evidence_path: Path | None = None
+) -> Assessment:
+    """Assess an answers file (with probe evidence, if given); under `strict`, a missing
+    answer or an orphan is an error."""
+    answers = dataclasses.replace(load_answers(answers_path, pack), shown=repo_path(answers_path))
+    if strict:
+        missing = resolve(pack, answers.given).missing
+        if missing:
+            more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+            raise InputError(answers_path, f"missing answer to '{missing[0]}'{more} (--strict)")
+    evidence = load_evidence(evidence_path).measurements if evidence_path else ()
+    unknown = [m.threat for m in evidence if m.threat not in pack.threats]
+    if unknown:
+        raise InputError(evidence_path, f"measurement for unknown threat '{unknown[0]}'")
+    assessment = assess(pack, answers, now(), evidence)
+    if strict and assessment.orphans:
+        raise InputError(answers_path, f"{assessment.orphans[0]} (--strict)")
+    return assessment
+
+
+def repo_path(path: Path) -> str:
+    """The file relative to its repository (the nearest folder above it with .git or a project
+    file), so that reports and SARIF name it the same from any working folder."""
+    resolved = path.resolve()
+    for folder in resolved.parents:
+        if (folder / ".git").exists() or (folder / ".threatmodel.yaml").is_file():
+            return resolved.relative_to(folder).as_posix()
+    return path.as_posix()
+
+
+@dataclass(frozen=True)
+class Gate:
+    """The outcome of `check`: what fails the gate, and what was let through."""
+
+    failing: list[str]
+    expired: list[str]
+    accepted: list[str]
+
+    @property
+    def passed(self) -> bool:
+        """True when nothing fails."""
+        return not self.failing and not self.expired
+
+    def only(self, threats: set[str]) -> Gate:
+        """The gate restricted to these threats (those that got worse since a baseline); an
+        expired acceptance still fails, since it is due for review whatever the baseline."""
+        return Gate([t for t in self.failing if t in threats], self.expired, self.accepted)
+
+
+def default_gate(levels: tuple[str, ...]) -> str:
+    """`high`, or for a pack with its own risk names the second-highest level."""
+    return "high" if "high" in levels else levels[-2]
+
+
+def gate(assessment: Assessment, fail_on: str, today: dt.date) -> Gate:
+    """Threats that fail `check --fail-on`: residual risk at or above it, unless accepted."""
+    levels = assessment.risk_levels
+    if fail_on not in levels:
+        raise UsageError(f"--fail-on must be one of {', '.join(levels)}, got '{fail_on}'")
+    failing, expired, accepted = [], [], []
+    for threat in assessment.threats:
+        if threat.accepted is not None:
+            if threat.accepted.expires < today:
+                expired.append(threat.id)
+            else:
+                accepted.append(threat.id)
+            continue
+        if levels.index(threat.residual_risk) >= levels.index(fail_on):
+            failing.append(threat.id)
+    return Gate(failing, expired, accepted)

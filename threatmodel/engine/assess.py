@@ -1,0 +1,136 @@
+"""The engine: a pure function of (pack, answers) to an Assessment. No I/O here."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from threatmodel import __version__
+from threatmodel.engine import lifecycle, plan
+from threatmodel.engine.assessment import (
+    AnswerOut,
+    Assessment,
+    Assumption,
+    PackRef,
+    Provenance,
+    ThreatOut,
+)
+from threatmodel.engine.evidence import Measurement
+from threatmodel.engine.resolve import NOT_STATED, Resolved, resolve
+from threatmodel.engine.scoring import score_threat
+from threatmodel.engine.screening import screen
+from threatmodel.errors import brief
+from threatmodel.language.types import label, show
+from threatmodel.pack.answers import Answers
+from threatmodel.pack.load import Pack
+
+
+def assess(
+    pack: Pack,
+    answers: Answers,
+    generated_at: dt.datetime,
+    evidence: tuple[Measurement, ...] = (),
+) -> Assessment:
+    """Which threats apply to these answers, how they score, and every assumption made."""
+    resolved = resolve(pack, answers.given)
+    scale = pack.scale
+    threats = [
+        result
+        for threat in pack.threats.values()
+        if (result := score_threat(threat, resolved, scale, answers.file, evidence)) is not None
+    ]
+    threats.sort(
+        key=lambda t: (-scale.risk.index(t.risk), -scale.risk.index(t.residual_risk), t.id)
+    )
+    return Assessment(
+        tool_version=__version__,
+        generated_at=generated_at.strftime("%Y-%m-%dT%H:%M:%SZ"),
+        packs=tuple(
+            PackRef(
+                name=p.name,
+                version=p.version,
+                sha256=p.sha256,
+                overrides=p.overrides,
+                disables=p.disables,
+            )
+            for p in pack.packs
+        ),
+        answers_file=answers.path.name,
+        answers_sha256=answers.sha256,
+        system={
+            k: str(resolved.values.get(f"system.{k}", "")) for k in ("name", "purpose", "owner")
+        },
+        overall_risk=_highest([t.risk for t in threats], scale.risk),
+        overall_residual_risk=_highest([t.residual_risk for t in threats], scale.risk),
+        risk_levels=scale.risk,
+        likelihood_levels=scale.likelihood,
+        severity_levels=scale.severity,
+        risk_matrix=scale.matrix,
+        threats=tuple(threats),
+        assumptions=_with_effects(pack, resolved, threats),
+        ignored=tuple(resolved.ignored),
+        answers=_answers_out(pack, resolved),
+        screening=screen(pack.screening, resolved) if pack.screening else None,
+        orphans=_orphans(answers, {t.id for t in threats}),
+        notices=lifecycle.notices(pack, answers, threats),
+        provenance=_provenance(answers),
+        recommendations=plan.recommendations(pack, threats),
+        action_plan=plan.action_plan(threats),
+        prior_consultation=plan.prior_consultation(scale, threats),
+        catalogue=plan.catalogue(pack),
+        parameters={"enumeration": scale.enumeration.model_dump()},
+    )
+
+
+def _provenance(answers: Answers) -> Provenance:
+    recorded = answers.file.provenance
+    when = recorded.answered_at if recorded else None
+    return Provenance(
+        answers_path=answers.shown or answers.path.as_posix(),
+        answered_by=recorded.answered_by if recorded else None,
+        answered_at=when.isoformat() if when else None,
+    )
+
+
+def _orphans(answers: Answers, applying: set[str]) -> tuple[str, ...]:
+    """Decisions recorded for threats that do not apply: stale, or a sign the answers changed."""
+    decisions = [("measure", m.threat, m.measure) for m in answers.file.measures]
+    decisions += [("acceptance", a.threat, a.justification) for a in answers.file.acceptances]
+    return tuple(
+        f"{answers.path}: {kind} for '{threat}' ({brief(what, 40)}) names a threat that does "
+        "not apply to these answers"
+        for kind, threat, what in decisions
+        if threat not in applying
+    )
+
+
+def _highest(levels: list[str], scale: tuple[str, ...]) -> str:
+    return max(levels, key=scale.index) if levels else "none"
+
+
+def _answers_out(pack: Pack, resolved: Resolved) -> tuple[AnswerOut, ...]:
+    out = []
+    for qid in resolved.visible:
+        question = pack.questions[qid]
+        value = resolved.values.get(qid, NOT_STATED)
+        out.append(
+            AnswerOut(
+                question=qid,
+                text=question.text,
+                section=pack.sections[question.section].title,
+                value=show(value),
+                label=label(question, value),
+                source=resolved.assumed.get(qid, "given"),
+            )
+        )
+    return tuple(out)
+
+
+def _with_effects(
+    pack: Pack, resolved: Resolved, threats: list[ThreatOut]
+) -> tuple[Assumption, ...]:
+    """Each assumption with the applying threats whose rules read that answer."""
+    reads = {t.id: set(t.reads) for t in threats}
+    return tuple(
+        a.model_copy(update={"affects": tuple(t for t, qs in reads.items() if a.question in qs)})
+        for a in resolved.assumptions
+    )

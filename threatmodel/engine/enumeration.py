@@ -1,0 +1,97 @@
+"""How long guessing inputs takes before the classifier gives the rare answer.
+
+With N plausible inputs of which k are the ones sought, trying inputs in random order without
+repetition takes (N+1)/(k+1) queries on average to the first hit; the time is that over the
+attacker's query rate: r per identity per day times m identities (or a local copy's speed).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from threatmodel.language.numbers import format_number
+from threatmodel.pack.models import EnumerationParameters
+
+SECONDS_PER_DAY = 86_400
+INPUTS = (  # the answers the estimate reads
+    "inputs.space_size",
+    "access.rate_limited",
+    "access.queries_per_day",
+    "access.cheap_identities",
+    "access.model_distributed",
+    "adversary.motivation",
+)
+
+
+def estimate(values: Mapping[str, Any], params: EnumerationParameters) -> dict[str, Any]:
+    """The figures of the enumeration estimate, and one sentence that states them."""
+    space = float(values["inputs.space_size"])
+    rate, identities, basis = _rate(values, params)
+    per_day = rate * identities
+    queries = (space + 1) / (params.matches_sought + 1)
+    days = queries / per_day
+    motivation = str(values.get("adversary.motivation", "high"))
+    patience = params.patience_days.get(motivation, max(params.patience_days.values()))
+    return {
+        "space_size": space,
+        "matches_sought": params.matches_sought,
+        "queries_per_day_per_identity": rate,
+        "identities": identities,
+        "queries_per_day": per_day,
+        "basis": basis,
+        "expected_queries_to_first_hit": round(queries, 3),
+        "expected_days_to_first_hit": _round(days),
+        "days_to_try_all": _round(space / per_day),
+        "adversary_patience_days": patience,
+        "statement": _statement(space, per_day, basis, days, space / per_day),
+    }
+
+
+def level_for(days: float, patience: float) -> str:
+    """Likelihood on the CNIL scale from time to a first hit against the adversary's patience."""
+    ratio = days / patience
+    if ratio <= 0.1:
+        return "maximum"
+    if ratio <= 1:
+        return "significant"
+    if ratio <= 10:
+        return "limited"
+    return "negligible"
+
+
+def _rate(values: Mapping[str, Any], params: EnumerationParameters) -> tuple[float, float, str]:
+    if values.get("access.model_distributed") is True:
+        rate = params.local_queries_per_second * SECONDS_PER_DAY
+        return rate, 1.0, "a local copy of the distributed model"
+    identities = params.cheap_identity_multiplier if values.get("access.cheap_identities") else 1.0
+    many = f", from {format_number(identities)} cheap identities" if identities > 1 else ""
+    rate = params.unlimited_queries_per_second * SECONDS_PER_DAY
+    if values.get("access.rate_limited") is True:
+        # A limit above what one actor gets with no limit at all does not speed them up.
+        limit = min(float(values["access.queries_per_day"]), rate)
+        return limit, identities, f"{format_number(limit)} queries a day per actor{many}"
+    speed = format_number(params.unlimited_queries_per_second)
+    return rate, identities, f"no per-actor limit, about {speed} queries a second each{many}"
+
+
+def _round(days: float) -> float:
+    return float(f"{days:.3g}")
+
+
+def _statement(space: float, per_day: float, basis: str, days: float, all_days: float) -> str:
+    return (
+        f"At {format_number(per_day)} queries a day ({basis}), all {format_number(space)} "
+        f"plausible inputs are tried in {_duration(all_days)}; the first hit is expected after "
+        f"{_duration(days)}."
+    )
+
+
+def _duration(days: float) -> str:
+    if days < 1 / 24:
+        return f"{format_number(days * 1440)} minutes"
+    if days < 1:
+        return f"{format_number(days * 24)} hours"
+    if days < 730:
+        return f"{format_number(days)} days"
+    return f"{format_number(days / 365)} years"

@@ -1,0 +1,241 @@
+"""The guided interview behind `threatmodel assess`: ask in order, honour branches, save after
+every answer. The prompts come from a Prompter (threatmodel.prompting); nothing here imports
+questionary, so the flow can be read and tested on its own."""
+
+from __future__ import annotations
+
+import datetime as dt
+import getpass
+import shutil
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from threatmodel.engine.resolve import resolve
+from threatmodel.errors import ThreatmodelError
+from threatmodel.interview.session import Lock, OnDisk, check_writable, merge, stale_temporaries
+from threatmodel.language.types import UNKNOWN, show
+from threatmodel.pack.answers import Answers, dump_answers, leading_comments, load_answers
+from threatmodel.pack.load import Pack
+from threatmodel.pack.models import Question
+from threatmodel.render.questionnaire import describe
+
+MINUTES_PER_QUESTION = 0.4
+WRITE, CHANGE = "write", "change"
+
+
+class Interrupted(ThreatmodelError):
+    """Ctrl-C or end of input at a prompt; the answers given so far are already saved."""
+
+    exit_code = 130
+
+
+class Asker(Protocol):
+    """What the interview needs from a prompter."""
+
+    def ask(self, question: Question, default: Any, label: str) -> Any: ...
+
+    def menu(
+        self, message: str, options: list[tuple[str, str]], default: str | None = None
+    ) -> str: ...
+
+
+@dataclass
+class Interview:
+    """One interview: the pack, the answers file, and the answers as they stand."""
+
+    pack: Pack
+    path: Path
+    asker: Asker
+    echo: Callable[[str], None]
+    given: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+    header: str = ""
+    lock: Lock | None = None
+    disk: OnDisk | None = None
+
+    @classmethod
+    def open(cls, pack: Pack, path: Path, asker: Asker, echo: Callable[[str], None]) -> Interview:
+        """Lock the answers file and start from it if it exists (it must be valid: it is never
+        overwritten otherwise), or from nothing. Use it as a context manager, which releases
+        the lock."""
+        check_writable(path)
+        interview = cls(pack, path, asker, echo, lock=Lock.take(path))
+        try:
+            for stale in stale_temporaries(path):
+                stale.unlink(missing_ok=True)
+                echo(f"Removed {stale.name}, left beside {path.name} by an interrupted save.")
+            interview.disk = OnDisk(path, None)
+            if path.exists():
+                interview._take(load_answers(path, pack))
+        except BaseException:
+            interview.close()
+            raise
+        return interview
+
+    def _take(self, loaded: Answers) -> None:
+        """Adopt the file as loaded: its answers, decisions and leading comments."""
+        assert self.disk is not None
+        self.header = leading_comments(loaded.text)
+        self.given = dict(loaded.given)
+        # Decisions are kept exactly as written; the interview only rewrites answers.
+        self.extra = {k: v for k, v in loaded.raw.items() if k in ("measures", "acceptances")}
+        self.disk.text, self.disk.given = loaded.text, dict(loaded.given)
+
+    def close(self) -> None:
+        """Release the answers file for other sessions."""
+        if self.lock is not None:
+            self.lock.release()
+            self.lock = None
+
+    def __enter__(self) -> Interview:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def run(self, review_all: bool) -> None:
+        """Intro, questions, review; Ctrl-C or end of input anywhere raises Interrupted."""
+        try:
+            self._intro(review_all)
+            self._walk(review_all)
+            while self._review() == CHANGE:
+                self._walk(review_all=False)
+        except (KeyboardInterrupt, EOFError):
+            raise Interrupted(
+                f"interrupted; {len(self.given)} answer(s) are saved in {self.path}; "
+                f"run `threatmodel assess {self.path}` to resume"
+            ) from None
+
+    def _visible(self) -> list[Question]:
+        return [self.pack.questions[q] for q in resolve(self.pack, self.given).visible]
+
+    def _pending(self, review_all: bool) -> list[Question]:
+        return [q for q in self._visible() if review_all or q.id not in self.given]
+
+    def _intro(self, review_all: bool) -> None:
+        todo = len(self._pending(review_all))
+        minutes = max(1, round(todo * MINUTES_PER_QUESTION))
+        self.echo(
+            "threatmodel: privacy threats of a machine-learning classifier\n\n"
+            f"{todo} question(s) to answer (about {minutes} minute(s)), on the system, who can\n"
+            "query it, its inputs and outputs, its training data, the people affected and likely\n"
+            'adversaries. Each question explains why it matters. Choose "I don\'t know" whenever\n'
+            "you are unsure: the worst case is then assumed, and the report says so.\n\n"
+            f"Every answer is saved to {self.path} as soon as you give it. Stop at any time with\n"
+            f"Ctrl-C and run `threatmodel assess {self.path}` to carry on where you left off.\n"
+        )
+
+    def _walk(self, review_all: bool) -> None:
+        """Ask every visible question that needs asking, in order; visibility is recomputed after
+        each answer, since an answer can open or close a branch further on."""
+        done: set[str] = set()
+        section = None
+        while True:
+            self._drop_hidden()
+            pending = [q for q in self._pending(review_all) if q.id not in done]
+            if not pending:
+                return
+            question = pending[0]
+            if question.section != section:
+                section = question.section
+                self._section_header(section)
+            self._ask(question)
+            done.add(question.id)
+
+    def _ask(self, question: Question) -> None:
+        visible = self._visible()
+        position = [q.id for q in visible].index(question.id) + 1
+        label = f"{self.pack.sections[question.section].title} · {position} of {len(visible)}"
+        self.echo("\n" + _wrap(question.help, indent="  "))
+        value = self.asker.ask(question, self.given.get(question.id), label)
+        self.given[question.id] = value
+        self.save()
+        if value == UNKNOWN:
+            self.echo("  Noted as unknown: its worst case will be assumed.")
+
+    def _section_header(self, section: str) -> None:
+        info = self.pack.sections[section]
+        self.echo(f"\n== {info.title} ==\n" + _wrap(info.intro))
+
+    def _drop_hidden(self) -> None:
+        visible = {q.id for q in self._visible()}
+        for qid in [q for q in self.given if q not in visible]:
+            question = self.pack.questions[qid]
+            condition = (
+                describe(question.when, self.pack.conditions)
+                if question.when is not None
+                else "always"
+            )
+            value = self.given.pop(qid)
+            self.save()
+            self.echo(
+                f"  Dropped your answer to {qid} ({show(value)}): "
+                f"it is asked only when {condition}."
+            )
+
+    def _review(self) -> str:
+        self.echo("\n== Review your answers ==")
+        visible = self._visible()
+        for section in self.pack.sections.values():
+            rows = [q for q in visible if q.section == section.id]
+            if rows:
+                self.echo(f"\n{section.title}")
+            for q in rows:
+                self.echo(f"  {q.id:<34} {show(self.given.get(q.id, 'not answered'))}")
+        choice = self.asker.menu(
+            "All questions answered. What next?",
+            [(WRITE, "Write the report"), (CHANGE, "Change an answer")],
+            default=WRITE,
+        )
+        if choice == CHANGE:
+            qid = self.asker.menu(
+                "Which answer?",
+                [(q.id, f"{q.id}: {show(self.given.get(q.id, '—'))}") for q in visible],
+            )
+            self._ask(self.pack.questions[qid])
+        return choice
+
+    def save(self) -> None:
+        """Write the answers file atomically, with provenance, merging in what changed on disk
+        since it was last read or written (a Conflict stops the save instead)."""
+        assert self.disk is not None, "Interview.open sets it"
+        if self.disk.changed() is not None:
+            self._merge_from_disk()
+        provenance = {
+            "answered_by": _user(),
+            "answered_at": dt.datetime.now(tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "packs": [{"name": p.name, "version": p.version} for p in self.pack.packs],
+        }
+        text = dump_answers(self.pack, self.given, self.extra, provenance, self.header)
+        self.disk.write(text, self.given)
+
+    def _merge_from_disk(self) -> None:
+        assert self.disk is not None
+        base, ours = self.disk.given, self.given
+        theirs = load_answers(self.path, self.pack)
+        merged, taken = merge(base, ours, theirs.given, self.path, show)
+        self._take(theirs)
+        self.given = merged
+        if taken:
+            self.echo(
+                f"  {self.path} was changed meanwhile; kept its new answer(s) to "
+                + ", ".join(taken)
+                + "."
+            )
+
+
+def _wrap(text: str, indent: str = "") -> str:
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100) - 1
+    return textwrap.fill(
+        " ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent
+    )
+
+
+def _user() -> str:
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):  # no login name in some containers
+        return "unknown"

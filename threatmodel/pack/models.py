@@ -1,0 +1,377 @@
+"""The files of a rule pack, as frozen models. Cross-references are checked in `pack`."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import Field, PositiveFloat, field_validator, model_validator
+
+from threatmodel.language.conditions import Condition
+from threatmodel.language.model import Model
+
+QuestionType = Literal["text", "bool", "number", "choice", "multi"]
+ID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
+SLUG_PATTERN = r"^[a-z][a-z0-9-]*$"
+SEMVER_PATTERN = r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$"
+
+
+class Manifest(Model):
+    """`pack.yaml`: who the pack is and which engine versions it works with."""
+
+    name: str = Field(pattern=SLUG_PATTERN, description="Pack name, e.g. `core` or `acme-privacy`.")
+    version: str = Field(pattern=SEMVER_PATTERN, description="Semantic version of the pack.")
+    engine: str = Field(description="Engine versions the pack works with, e.g. `>=0.1,<1`.")
+    description: str = Field("", description="What the pack covers, in a sentence or two.")
+    overrides: tuple[str, ...] = Field(
+        (),
+        description="Threat ids of earlier packs that this pack replaces with its own file of "
+        "the same id (to change a threat's condition or scoring); a duplicate id is otherwise "
+        "an error.",
+    )
+    disables: tuple[str, ...] = Field(
+        (), description="Threat ids of earlier packs that do not apply in this organisation."
+    )
+
+
+class Deprecation(Model):
+    """A question or threat on its way out: it still loads and works, and says so."""
+
+    since: str = Field(pattern=SEMVER_PATTERN, description="The pack version that deprecated it.")
+    replaced_by: str | None = Field(None, description="The id that replaces it, if any.")
+    note: str = Field("", description="What to do instead.")
+
+    def describe(self) -> str:
+        """One sentence for warnings and reports."""
+        instead = f"; use {self.replaced_by}" if self.replaced_by else ""
+        note = f". {self.note.strip()}" if self.note.strip() else ""
+        return f"deprecated since {self.since}{instead}{note}"
+
+
+class Section(Model):
+    """A group of questions, asked together."""
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The part before the dot in ids.")
+    title: str = Field(description="Heading shown to people answering.")
+    intro: str = Field("", description="One or two sentences on why this section matters.")
+
+
+class Choice(Model):
+    """One allowed value of a `choice` or `multi` question."""
+
+    value: str = Field(
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="The value stored in answers (`unknown` is reserved for every question).",
+    )
+    label: str = Field(description="What a person sees when choosing it.")
+    exclusive: bool = Field(
+        False, description="multi: this value (e.g. `nothing_sensitive`) excludes all others."
+    )
+
+    @field_validator("value")
+    @classmethod
+    def _not_reserved(cls, value: str) -> str:
+        if value == "unknown":
+            raise ValueError("'unknown' is reserved: every question accepts it already")
+        return value
+
+
+class Question(Model):
+    """One question of the questionnaire."""
+
+    id: str = Field(pattern=ID_PATTERN, description="`section.key`, stable once published.")
+    text: str = Field(description="The question, as asked.")
+    help: str = Field(description="Why we ask, with an example answer.")
+    type: QuestionType = Field(description="text, bool, number, choice or multi.")
+    choices: tuple[Choice, ...] = Field((), description="Allowed values (choice and multi only).")
+    when: Condition | None = Field(
+        None, description="Asked only when this holds; otherwise its answer is ignored."
+    )
+    worst_case: Any = Field(
+        None, description="Assumed when the answer is `unknown` or missing (not for text)."
+    )
+    worst_case_means: str = Field(
+        "", description="What the worst-case assumption means, as the report states it."
+    )
+    minimum: float | None = Field(None, description="number: the smallest valid answer.")
+    maximum: float | None = Field(None, description="number: the largest valid answer.")
+    since: str | None = Field(
+        None, pattern=SEMVER_PATTERN, description="The pack version that added the question."
+    )
+    changed: str | None = Field(
+        None, pattern=SEMVER_PATTERN, description="The pack version that last changed its meaning."
+    )
+    deprecated: Deprecation | None = Field(None, description="Set when the question is retired.")
+
+    @model_validator(mode="after")
+    def _choices_match_type(self) -> Question:
+        has_choices = self.type in ("choice", "multi")
+        if has_choices and not self.choices:
+            raise ValueError(f"a {self.type} question needs choices")
+        if self.choices and not has_choices:
+            raise ValueError(f"a {self.type} question takes no choices")
+        if self.type != "text" and self.worst_case is None:
+            raise ValueError("worst_case is required: it is assumed for unknown answers")
+        if self.type == "text" and self.worst_case is not None:
+            raise ValueError("a text question has no worst_case (it is reported as not stated)")
+        values = self.choice_values
+        if len(set(values)) != len(values):
+            raise ValueError(f"a choice value is listed twice in {values}")
+        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
+            raise ValueError("minimum is greater than maximum")
+        return self
+
+    @property
+    def section(self) -> str:
+        """The section id, the part of the id before the dot."""
+        return self.id.split(".", 1)[0]
+
+    @property
+    def choice_values(self) -> list[str]:
+        """The allowed values, in order."""
+        return [c.value for c in self.choices]
+
+
+class QuestionsFile(Model):
+    """`questions.yaml`: the sections and questions a pack adds, in the order they are asked."""
+
+    sections: tuple[Section, ...] = Field((), description="Sections, in the order asked.")
+    questions: tuple[Question, ...] = Field((), description="Questions, in the order asked.")
+
+
+class ConditionsFile(Model):
+    """`conditions.yaml`: named conditions that threats and branches use as `{ref: name}`."""
+
+    conditions: dict[str, Condition] = Field(
+        default_factory=dict, description="Name -> condition; a condition may use earlier names."
+    )
+
+
+class Modifier(Model):
+    """Moves a likelihood or severity when its condition holds, with the reason shown."""
+
+    when: Condition = Field(description="The modifier fires when this holds.")
+    because: str = Field(description="The reason, in words a DPO understands.")
+    raise_: int = Field(0, alias="raise", ge=0, le=3, description="Steps up the scale.")
+    lower: int = Field(0, ge=0, le=3, description="Steps down the scale.")
+    at_least: str | None = Field(None, description="Raise to at least this level.")
+    at_most: str | None = Field(None, description="Lower to at most this level.")
+
+    @model_validator(mode="after")
+    def _one_effect(self) -> Modifier:
+        effects = [
+            bool(self.raise_),
+            bool(self.lower),
+            self.at_least is not None,
+            self.at_most is not None,
+        ]
+        if sum(effects) != 1:
+            raise ValueError("give exactly one of raise, lower, at_least, at_most")
+        return self
+
+
+class Factor(Model):
+    """How a likelihood or a severity is computed: a base level, then modifiers in order."""
+
+    base: str = Field(description="Level before modifiers.")
+    from_estimate: bool = Field(
+        False, description="likelihood only: start from the threat's quantitative estimate."
+    )
+    modifiers: tuple[Modifier, ...] = Field((), description="Applied in order; each shows why.")
+
+
+class Reduction(Model):
+    """Steps by which a mitigation lowers likelihood and severity once implemented."""
+
+    likelihood: int = Field(0, ge=0, le=3, description="Steps down the likelihood scale.")
+    severity: int = Field(0, ge=0, le=3, description="Steps down the severity scale.")
+
+
+class Mitigation(Model):
+    """A concrete measure against a threat."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable id, referenced from `measures`.")
+    title: str = Field(description="The measure, imperative, one line.")
+    description: str = Field(description="What to do and what it changes.")
+    reduces: Reduction = Field(Reduction(), description="Its effect on residual risk.")
+    when: Condition | None = Field(
+        None,
+        description="Relevant only when this holds (e.g. keeping weights server-side, when they "
+        "are distributed); otherwise it is neither listed nor recommended.",
+    )
+
+
+class Case(Model):
+    """A test case: answers on which the threat must, or must not, apply."""
+
+    name: str = Field(description="What the case shows.")
+    base: Literal["baseline", "worst"] = Field(
+        "baseline",
+        description="Start from the pack's baseline answers, or from nothing (every answer worst).",
+    )
+    answers: dict[str, Any] = Field(
+        default_factory=dict, description="`section.key: value` overrides."
+    )
+    applies: bool = Field(description="Must the threat apply?")
+    min_risk: str | None = Field(None, description="When it applies: the lowest acceptable risk.")
+    max_risk: str | None = Field(None, description="When it applies: the highest acceptable risk.")
+
+
+References = dict[str, tuple[str, ...]]
+
+
+class Threat(Model):
+    """One threat: when it applies, how it is scored, what to do, and its test cases."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable threat id.")
+    title: str = Field(description="Short title.")
+    summary: str = Field(description="One sentence: what happens.")
+    description: str = Field(description="The attack story, concretely.")
+    applies_when: Condition = Field(description="The threat applies when this holds.")
+    likelihood: Factor = Field(description="Likelihood: base and modifiers.")
+    severity: Factor = Field(description="Severity: base and modifiers.")
+    estimate: Literal["enumeration"] | None = Field(
+        None, description="A quantitative estimate computed for this threat."
+    )
+    mitigations: tuple[Mitigation, ...] = Field(min_length=1, description="What to do about it.")
+    references: References = Field(
+        default_factory=dict, description="Cross-references: atlas, owasp_ml, linddun, gdpr, …"
+    )
+    cases: tuple[Case, ...] = Field((), description="Must-apply and must-not-apply cases.")
+    deprecated: Deprecation | None = Field(None, description="Set when the threat is retired.")
+
+
+class Criterion(Model):
+    """One WP248 screening criterion."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable id.")
+    title: str = Field(description="The criterion, as WP248 names it.")
+    when: Condition = Field(description="The criterion is met when this holds.")
+    met: str = Field(description="What meeting it means for this system.")
+    not_met: str = Field(description="Why it is not met, when it is not.")
+
+
+class WP248(Model):
+    """The Article 29 Working Party's nine criteria for when a DPIA is likely required."""
+
+    threshold: int = Field(
+        2, ge=1, description="Criteria met from which a DPIA is likely required."
+    )
+    criteria: tuple[Criterion, ...] = Field(description="The criteria, in WP248's order.")
+
+
+class Flag(Model):
+    """An EU AI Act flag: a prohibition or high-risk area that may apply."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable id.")
+    title: str = Field(description="Short title with the article or annex point.")
+    kind: Literal["prohibited", "high_risk"] = Field(description="What the flag means.")
+    when: Condition = Field(description="The flag is raised when this holds.")
+    text: str = Field(description="What it means and what to do, for a DPO.")
+
+
+class NecessityCheck(Model):
+    """A necessity-and-proportionality point (GDPR Art. 35(7)(b)) drawn from the answers."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable id.")
+    topic: str = Field(description="What is weighed, e.g. output minimisation.")
+    article: str = Field(description="The GDPR provision it answers to.")
+    when: Condition = Field(description="A concern when this holds.")
+    concern: str = Field(description="What to reconsider, when the condition holds.")
+    ok: str = Field(description="What the answers show, when it does not.")
+
+
+class ManualItem(Model):
+    """A DPIA point the answers cannot settle: the DPO completes it by hand."""
+
+    id: str = Field(pattern=SLUG_PATTERN, description="Stable id.")
+    topic: str = Field(description="What must be stated.")
+    article: str = Field(description="The GDPR provision it answers to.")
+    text: str = Field(description="What to write, and where it comes from.")
+
+
+class ScreeningFile(Model):
+    """`screening.yaml`: what a DPIA needs beyond the threats: the WP248 screening, the AI Act
+    flags, necessity and proportionality, and the triggers for review."""
+
+    wp248: WP248 = Field(
+        default_factory=lambda: WP248(criteria=()), description="The WP248 screening."
+    )
+    ai_act: tuple[Flag, ...] = Field((), description="AI Act flags.")
+    necessity: tuple[NecessityCheck, ...] = Field(
+        (), description="Necessity and proportionality points drawn from the answers."
+    )
+    to_complete: tuple[ManualItem, ...] = Field(
+        (), description="Points the DPO must complete by hand."
+    )
+    review_triggers: tuple[str, ...] = Field(
+        (), description="Changes after which the assessment must be reviewed (Art. 35(11))."
+    )
+
+
+class EnumerationParameters(Model):
+    """Assumptions of the enumeration estimate; printed in every report that uses them."""
+
+    matches_sought: float = Field(1, gt=0, description="k: inputs the attacker is looking for.")
+    unlimited_queries_per_second: float = Field(
+        10, gt=0, description="One actor's rate when there is no per-actor limit."
+    )
+    cheap_identity_multiplier: float = Field(
+        100, ge=1, description="Identities one actor can cheaply hold."
+    )
+    local_queries_per_second: float = Field(
+        10_000, gt=0, description="Rate against a copy of the model (distributed weights)."
+    )
+    patience_days: dict[str, PositiveFloat] = Field(
+        default_factory=lambda: {"low": 1.0, "medium": 30.0, "high": 365.0},
+        min_length=1,
+        description="How long an adversary of each motivation keeps trying.",
+    )
+
+
+class EvidenceThresholds(Model):
+    """When a measured membership leak counts as high or elevated (tune per organisation)."""
+
+    high_tpr_at_1pct_fpr: float = Field(0.10, ge=0, le=1, description="TPR at 1% FPR for high.")
+    high_auc: float = Field(0.75, ge=0.5, le=1, description="AUC for high.")
+    elevated_tpr_at_1pct_fpr: float = Field(0.03, ge=0, le=1, description="TPR for elevated.")
+    elevated_auc: float = Field(0.60, ge=0.5, le=1, description="AUC for elevated.")
+    adequate_nonmembers: int = Field(
+        1000, ge=1, description="Non-members needed before a clean result may lower likelihood."
+    )
+
+
+class Scoring(Model):
+    """`scoring.yaml`: scales, the risk matrix and estimate parameters."""
+
+    likelihood: tuple[str, ...] = Field(min_length=2, description="Likelihood levels, low to high.")
+    severity: tuple[str, ...] = Field(min_length=2, description="Severity levels, low to high.")
+    risk: tuple[str, ...] = Field(min_length=2, description="Risk levels, low to high.")
+    matrix: dict[str, tuple[str, ...]] = Field(
+        description="Likelihood level -> risk for each severity level, in severity order."
+    )
+    enumeration: EnumerationParameters = Field(
+        EnumerationParameters(), description="Parameters of the enumeration estimate."
+    )
+    evidence: EvidenceThresholds = Field(
+        EvidenceThresholds(), description="How probe measurements are graded."
+    )
+
+    @model_validator(mode="after")
+    def _matrix_complete(self) -> Scoring:
+        for name in ("likelihood", "severity", "risk"):
+            levels = getattr(self, name)
+            if len(set(levels)) != len(levels):
+                raise ValueError(f"a {name} level is listed twice in {list(levels)}")
+        if set(self.matrix) != set(self.likelihood):
+            raise ValueError("matrix needs one row per likelihood level")
+        for row, cells in self.matrix.items():
+            if len(cells) != len(self.severity):
+                raise ValueError(f"matrix row '{row}' needs one cell per severity level")
+            unknown = [c for c in cells if c not in self.risk]
+            if unknown:
+                raise ValueError(f"matrix row '{row}': unknown risk level '{unknown[0]}'")
+        return self
+
+    def risk_of(self, likelihood: str, severity: str) -> str:
+        """Look up the risk of a likelihood and severity."""
+        return self.matrix[likelihood][self.severity.index(severity)]
