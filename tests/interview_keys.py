@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from threatmodel.engine.resolve import resolve
-from threatmodel.language.types import UNKNOWN
+from threatmodel.language.questions import Question
+from threatmodel.language.values import UNKNOWN
 from threatmodel.pack.load import Pack
-from threatmodel.pack.models import Question
 
 DOWN, ENTER, SPACE = "\x1b[B", "\r", " "
 

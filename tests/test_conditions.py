@@ -13,11 +13,11 @@ from threatmodel.language.conditions import (
     Condition,
     Leaf,
     Not,
-    allowed_operators,
     evaluate,
     explain,
     leaves,
 )
+from threatmodel.language.types import TYPES
 
 _ADAPTER: TypeAdapter[Any] = TypeAdapter(Condition)
 
@@ -89,7 +89,7 @@ def test_leaves_lists_every_leaf_with_its_location() -> None:
     ],
 )
 def test_allowed_operators_per_type(qtype: str, allowed: set[str]) -> None:
-    assert allowed_operators(qtype) == allowed
+    assert TYPES[qtype].operators == allowed
 
 
 # ----------------------------------------------------------------------------- leaves

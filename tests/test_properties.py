@@ -15,9 +15,10 @@ from threatmodel.engine.assess import assess
 from threatmodel.engine.assessment import Assessment
 from threatmodel.engine.enumeration import SECONDS_PER_DAY
 from threatmodel.language.conditions import leaves
+from threatmodel.language.questions import Question
 from threatmodel.pack.answers import Answers, AnswersFile, Measure, answers_from_mapping
 from threatmodel.pack.load import Pack, load_packs
-from threatmodel.pack.models import Question, Reduction
+from threatmodel.pack.models import Reduction
 from threatmodel.render import to_json
 
 PACK: Pack = load_packs()

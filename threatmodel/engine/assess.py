@@ -19,7 +19,8 @@ from threatmodel.engine.resolve import NOT_STATED, Resolved, resolve
 from threatmodel.engine.scoring import score_threat
 from threatmodel.engine.screening import screen
 from threatmodel.errors import brief
-from threatmodel.language.types import label, show
+from threatmodel.language.types import label
+from threatmodel.language.values import show
 from threatmodel.pack.answers import Answers
 from threatmodel.pack.load import Pack
 

@@ -8,7 +8,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from threatmodel.engine import enumeration
-from threatmodel.pack.models import Question, Scoring
+from threatmodel.language.questions import Question
+from threatmodel.pack.models import Scoring
 
 SECTION = "derived"
 

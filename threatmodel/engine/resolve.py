@@ -13,11 +13,11 @@ from typing import Any
 
 from threatmodel.engine.assessment import Assumption, Ignored
 from threatmodel.engine.derived import derive
-from threatmodel.language.conditions import Condition, Evaluation, Named, questions_read
-from threatmodel.language.types import UNKNOWN, show
+from threatmodel.language.conditions import Condition, Evaluation, Named, describe, questions_read
+from threatmodel.language.questions import Question
+from threatmodel.language.types import type_of
+from threatmodel.language.values import UNKNOWN, show
 from threatmodel.pack.load import Pack
-from threatmodel.pack.models import Question
-from threatmodel.render.questionnaire import describe
 
 NOT_STATED = "not stated"
 
@@ -76,7 +76,7 @@ def _assume(out: Resolved, question: Question, source: str) -> None:
     if source == "missing":
         out.missing.append(question.id)
     out.assumed[question.id] = source
-    if question.type == "text":  # no worst case: the report says it was not stated
+    if not type_of(question).has_worst_case:  # the report says it was not stated
         assumed, means = NOT_STATED, "Not stated; the report leaves it blank."
     else:
         out.values[question.id] = question.worst_case

@@ -6,7 +6,7 @@ from __future__ import annotations
 from threatmodel.engine.assessment import CriterionOut, Fact, FlagOut, NecessityOut, Screening
 from threatmodel.engine.resolve import Resolved
 from threatmodel.language.conditions import Condition, evaluate
-from threatmodel.language.types import show
+from threatmodel.language.values import show
 from threatmodel.pack.models import ScreeningFile
 
 

@@ -16,11 +16,11 @@ from typing import Any, Protocol
 from threatmodel.engine.resolve import resolve
 from threatmodel.errors import ThreatmodelError
 from threatmodel.interview.session import Lock, OnDisk, check_writable, merge, stale_temporaries
-from threatmodel.language.types import UNKNOWN, show
+from threatmodel.language.conditions import describe
+from threatmodel.language.questions import Question
+from threatmodel.language.values import UNKNOWN, show
 from threatmodel.pack.answers import Answers, dump_answers, leading_comments, load_answers
 from threatmodel.pack.load import Pack
-from threatmodel.pack.models import Question
-from threatmodel.render.questionnaire import describe
 
 MINUTES_PER_QUESTION = 0.4
 WRITE, CHANGE = "write", "change"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import Any
 
 import questionary
@@ -11,11 +12,11 @@ from prompt_toolkit.application.current import get_app_session
 from prompt_toolkit.input import PipeInput
 
 from threatmodel.errors import without_controls
-from threatmodel.language.types import UNKNOWN, coerce
-from threatmodel.pack.models import Question
+from threatmodel.language.questions import Question
+from threatmodel.language.types import coerce, type_of
+from threatmodel.language.values import UNKNOWN
 
 DONT_KNOW = "I don't know"
-_YES, _NO = "Yes", "No"
 
 
 def terminal_ready() -> bool:
@@ -33,15 +34,14 @@ class Prompter:
     """Asks questions with questionary; returns stored values (`unknown` for "I don't know")."""
 
     def ask(self, question: Question, default: Any, label: str) -> Any:
-        """Ask one question, prefilled with `default` (None when unanswered)."""
+        """Ask one question, prefilled with `default` (None when unanswered), with the prompt
+        its type asks for."""
         message = without_controls(f"{question.text}  [{label}]")
-        kind = question.type
-        if kind == "bool":
-            return self._bool(message, default)
-        if kind == "choice":
-            return self._choice(question, message, default)
-        if kind == "multi":
-            return self._multi(question, message, default)
+        widget = type_of(question).widget
+        if widget == "select":
+            return self._select(question, message, default)
+        if widget == "checkbox":
+            return self._checkbox(question, message, default)
         return self._typed(question, message, default)
 
     def menu(self, message: str, options: list[tuple[str, str]], default: str | None = None) -> str:
@@ -51,35 +51,15 @@ class Prompter:
         ]
         return str(questionary.select(message, choices=choices, default=default).unsafe_ask())
 
-    def _bool(self, message: str, default: Any) -> Any:
-        choices = [
-            questionary.Choice(_YES, value=True),
-            questionary.Choice(_NO, value=False),
-            questionary.Choice(DONT_KNOW, value=UNKNOWN),
-        ]
-        picked = _find(choices, default)
-        return questionary.select(message, choices=choices, default=picked).unsafe_ask()
-
-    def _choice(self, question: Question, message: str, default: Any) -> Any:
-        choices = [
-            questionary.Choice(without_controls(c.label), value=c.value, description=c.value)
-            for c in question.choices
-        ]
+    def _select(self, question: Question, message: str, default: Any) -> Any:
+        choices = _choices(question, lambda _: False)
         choices.append(questionary.Choice(DONT_KNOW, value=UNKNOWN))
         picked = _find(choices, default)
         return questionary.select(message, choices=choices, default=picked).unsafe_ask()
 
-    def _multi(self, question: Question, message: str, default: Any) -> Any:
+    def _checkbox(self, question: Question, message: str, default: Any) -> Any:
         chosen = set(default) if isinstance(default, list) else set()
-        choices = [
-            questionary.Choice(
-                without_controls(c.label),
-                value=c.value,
-                checked=c.value in chosen,
-                description=c.value,
-            )
-            for c in question.choices
-        ]
+        choices = _choices(question, lambda value: value in chosen)
         choices.append(questionary.Choice(DONT_KNOW, value=UNKNOWN, checked=default == UNKNOWN))
 
         def validate(picked: list[Any]) -> bool | str:
@@ -100,6 +80,8 @@ class Prompter:
         return UNKNOWN if UNKNOWN in picked else picked
 
     def _typed(self, question: Question, message: str, default: Any) -> Any:
+        kind = type_of(question)
+
         def validate(text: str) -> bool | str:
             try:
                 _parse_typed(question, text)
@@ -109,24 +91,39 @@ class Prompter:
 
         shown = (
             ""
-            if default is None or (default == UNKNOWN and question.type == "text")
+            if default is None or (default == UNKNOWN and kind.empty_is_unknown)
             else str(default)
         )
         shown = "?" if shown == UNKNOWN else shown
-        hint = "leave empty if you don't know" if question.type == "text" else "? if you don't know"
+        hint = "leave empty if you don't know" if kind.empty_is_unknown else "? if you don't know"
         text = questionary.text(
             message, default=shown, validate=validate, instruction=f"({hint})"
         ).unsafe_ask()
         return _parse_typed(question, text)
 
 
+def _choices(question: Question, checked: Callable[[Any], bool]) -> list[questionary.Choice]:
+    # A pick list's choices show their stored value beneath the label; yes and no do not.
+    kind = type_of(question)
+    return [
+        questionary.Choice(
+            without_controls(title),
+            value=value,
+            checked=checked(value),
+            description=value if kind.has_choices else None,
+        )
+        for value, title in kind.options(question)
+    ]
+
+
 def _parse_typed(question: Question, text: str) -> Any:
     cleaned = text.strip()
+    kind = type_of(question)
     if cleaned.lower() in ("", "?", UNKNOWN):
-        if question.type == "number" and cleaned == "":
-            raise ValueError("type a number such as 10000000, 1e7 or 10M, or ? if you don't know")
+        if cleaned == "" and not kind.empty_is_unknown:
+            raise ValueError(f"type {kind.typing_hint}, or ? if you don't know")
         return UNKNOWN
-    return coerce(question, cleaned)
+    return kind.parse(question, cleaned) if cleaned != UNKNOWN else UNKNOWN
 
 
 def _find(choices: list[questionary.Choice], default: Any) -> questionary.Choice | None:

@@ -9,59 +9,149 @@ references: they are evaluated once per set of answers, never copied into the tr
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
-from typing import Annotated, Any, Union
+import keyword
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
-from pydantic import Discriminator, Field, Tag
+from pydantic import Discriminator, Field, Tag, create_model
 
 from threatmodel.language.model import Model
+from threatmodel.language.values import show
 
 Scalar = Union[bool, int, float, str]  # noqa: UP007 - pydantic needs the runtime Union here
-_OPERATORS = ("is", "any_of", "all_of", "none_of", "gt", "gte", "lt", "lte")
-_NUMERIC = ("gt", "gte", "lt", "lte")
-_ALLOWED = {
-    "bool": {"is"},
-    "choice": {"is", "any_of", "none_of"},
-    "multi": {"any_of", "all_of", "none_of"},
-    "number": set(_NUMERIC),
-    "text": {"is"},
+
+
+@dataclass(frozen=True)
+class Operator:
+    """One test a leaf can make of an answer. Adding an operator is one entry in OPERATORS, and
+    naming it in the `operators` of the question types it applies to."""
+
+    name: str
+    """As written in a rule: `{q: outputs.exposed, any_of: [score]}`."""
+    operand: Any
+    """The operand's type, for validation and the pack's JSON Schema."""
+    description: str
+    holds: Callable[[Any, Any], bool]
+    """(answer, operand) -> does the test pass? A multi answer is a list."""
+    words: str
+    """How `describe` says it: `outputs.exposed any of [score]`."""
+    options: dict[str, Any] = field(default_factory=dict)
+    """More pydantic Field options for the operand (`min_length`, `strict`)."""
+
+    @property
+    def attribute(self) -> str:
+        """The Leaf attribute that holds it (`is` is a Python keyword)."""
+        return self.name + "_" if keyword.iskeyword(self.name) else self.name
+
+
+def _chosen(answer: Any) -> set[Any]:
+    return set(answer) if isinstance(answer, list) else {answer}
+
+
+OPERATORS: dict[str, Operator] = {
+    op.name: op
+    for op in (
+        Operator("is", Scalar, "The answer equals this value.", lambda a, o: bool(a == o), "is"),
+        Operator(
+            "any_of",
+            list[str],
+            "choice: the answer is one of these; multi: it includes at least one.",
+            lambda a, o: bool(_chosen(a) & set(o)),
+            "any of",
+            {"min_length": 1},
+        ),
+        Operator(
+            "all_of",
+            list[str],
+            "multi: the answer includes all of these.",
+            lambda a, o: set(o) <= _chosen(a),
+            "all of",
+            {"min_length": 1},
+        ),
+        Operator(
+            "none_of",
+            list[str],
+            "choice: the answer is none of these; multi: it includes none of these.",
+            lambda a, o: not _chosen(a) & set(o),
+            "none of",
+            {"min_length": 1},
+        ),
+        Operator(
+            "gt",
+            float,
+            "number: the answer is greater than this.",
+            lambda a, o: float(a) > o,
+            "gt",
+            {"strict": True},
+        ),
+        Operator(
+            "gte",
+            float,
+            "number: the answer is at least this.",
+            lambda a, o: float(a) >= o,
+            "gte",
+            {"strict": True},
+        ),
+        Operator(
+            "lt",
+            float,
+            "number: the answer is less than this.",
+            lambda a, o: float(a) < o,
+            "lt",
+            {"strict": True},
+        ),
+        Operator(
+            "lte",
+            float,
+            "number: the answer is at most this.",
+            lambda a, o: float(a) <= o,
+            "lte",
+            {"strict": True},
+        ),
+    )
 }
+"""The registry of leaf operators."""
 
 
-class Leaf(Model):
-    """One test of one answer, e.g. `{q: outputs.exposed, any_of: [score, top_k]}`."""
+class LeafBase(Model):
+    """One test of one answer, e.g. `{q: outputs.exposed, any_of: [score, top_k]}`; its
+    operator fields come from OPERATORS."""
 
     q: str = Field(description="The question id this leaf tests, `section.key`.")
-    is_: Scalar | None = Field(None, alias="is", description="The answer equals this value.")
-    any_of: list[str] | None = Field(
-        None,
-        min_length=1,
-        description="choice: the answer is one of these; multi: it includes at least one.",
-    )
-    all_of: list[str] | None = Field(
-        None, min_length=1, description="multi: the answer includes all of these."
-    )
-    none_of: list[str] | None = Field(
-        None,
-        min_length=1,
-        description="choice: the answer is none of these; multi: it includes none of these.",
-    )
-    gt: float | None = Field(
-        None, strict=True, description="number: the answer is greater than this."
-    )
-    gte: float | None = Field(None, strict=True, description="number: the answer is at least this.")
-    lt: float | None = Field(None, strict=True, description="number: the answer is less than this.")
-    lte: float | None = Field(None, strict=True, description="number: the answer is at most this.")
 
     def operator(self) -> tuple[str, Any]:
         """The one operator this leaf uses and its operand (the loader ensures there is one)."""
-        ops = self.operators()
-        return ops[0]
+        return self.operators()[0]
 
     def operators(self) -> list[tuple[str, Any]]:
         """Every operator given (a valid leaf has exactly one)."""
-        values = {"is": self.is_, **{k: getattr(self, k) for k in _OPERATORS[1:]}}
-        return [(k, v) for k, v in values.items() if v is not None]
+        given = ((op.name, getattr(self, op.attribute)) for op in OPERATORS.values())
+        return [(name, value) for name, value in given if value is not None]
+
+    def holds(self, values: Mapping[str, Any]) -> bool:
+        """Does the answer pass the test? A question with no answer (hidden) fails it."""
+        if self.q not in values:
+            return False
+        name, operand = self.operator()
+        return OPERATORS[name].holds(values[self.q], operand)
+
+
+if TYPE_CHECKING:
+    Leaf = LeafBase
+else:
+    Leaf = create_model(
+        "Leaf",
+        __base__=LeafBase,
+        __doc__=LeafBase.__doc__,
+        **{
+            op.attribute: (
+                op.operand | None,
+                Field(None, alias=op.name, description=op.description, **op.options),
+            )
+            for op in OPERATORS.values()
+        },
+    )
 
 
 class All(Model):
@@ -186,11 +276,6 @@ def resolve_ref(cond: Condition, named: Named) -> Condition:
     return cond
 
 
-def allowed_operators(qtype: str) -> set[str]:
-    """The leaf operators that make sense for a question of this type."""
-    return _ALLOWED[qtype]
-
-
 class Evaluation:
     """Conditions evaluated against one set of answers. A named condition is evaluated once
     and remembered, so a pack whose conditions refer to each other many times over costs what
@@ -209,7 +294,7 @@ class Evaluation:
         """Whether the condition holds, and the question ids whose answers decided it (each
         once, in order of first use)."""
         if isinstance(cond, Leaf):
-            return _leaf(cond, self.values), [cond.q]
+            return cond.holds(self.values), [cond.q]
         if isinstance(cond, Ref):
             if cond.ref not in self._memo:
                 self._memo[cond.ref] = self.explain(self.named[cond.ref])
@@ -238,28 +323,35 @@ def explain(
     return Evaluation(values, named).explain(cond)
 
 
-def _leaf(leaf: Leaf, values: Mapping[str, Any]) -> bool:
-    if leaf.q not in values:
-        return False
-    value = values[leaf.q]
-    op, operand = leaf.operator()
-    if op == "is":
-        return bool(value == operand)
-    if op in _NUMERIC:
-        return _compare(op, float(value), float(operand))
-    chosen = set(value) if isinstance(value, list) else {value}
-    wanted = set(operand)
-    if op == "any_of":
-        return bool(chosen & wanted)
-    if op == "all_of":
-        return wanted <= chosen
-    return not chosen & wanted  # none_of
+def describe(cond: Condition, named: Named | None = None) -> str:
+    """A condition in words, e.g. `access.rate_limited is true`; a named condition is spelled
+    out where that stays readable, else given by its name."""
+    return _Describer(named or {}).words(cond)
 
 
-def _compare(op: str, value: float, operand: float) -> bool:
-    return {
-        "gt": value > operand,
-        "gte": value >= operand,
-        "lt": value < operand,
-        "lte": value <= operand,
-    }[op]
+class _Describer:
+    """Words for conditions, each named condition worded once."""
+
+    LONGEST = 300  # a named condition worded longer than this is given by its name
+
+    def __init__(self, named: Named) -> None:
+        self.named = named
+        self.memo: dict[str, str] = {}
+
+    def words(self, cond: Condition) -> str:
+        if isinstance(cond, Leaf):
+            op, operand = cond.operator()
+            return f"{cond.q} {OPERATORS[op].words} {show(operand)}"
+        if isinstance(cond, Not):
+            return f"not ({self.words(cond.not_)})"
+        if isinstance(cond, Ref):
+            return self._named(cond.ref)
+        parts = [self.words(c) for c, _ in children(cond)]
+        joiner = " and " if isinstance(cond, All) else " or "
+        return "(" + joiner.join(parts) + ")" if len(parts) > 1 else parts[0]
+
+    def _named(self, name: str) -> str:
+        if name not in self.memo:
+            text = self.words(self.named[name]) if name in self.named else ""
+            self.memo[name] = text if text and len(text) <= self.LONGEST else name.replace("_", " ")
+        return self.memo[name]

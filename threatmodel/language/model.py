@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
-from threatmodel.errors import brief
-from threatmodel.pack.yamlsafe import Document, Loc
+from threatmodel.errors import InputError, brief
 
 M = TypeVar("M", bound=BaseModel)
+Loc = tuple[str | int, ...]
+"""A place inside a file's data: keys and list indices from the top."""
+
+
+class Located(Protocol):
+    """A loaded file that can point an error at a place in it (a YAML Document)."""
+
+    def error(self, loc: Loc, message: str) -> InputError: ...
 
 
 class Model(BaseModel):
@@ -34,7 +41,7 @@ def _clean_loc(loc: tuple[Any, ...]) -> Loc:
     return tuple(p for p in loc if isinstance(p, int) or not str(p).startswith(("<", "function-")))
 
 
-def parse_model(cls: type[M], doc: Document, data: Any, at: Loc = ()) -> M:
+def parse_model(cls: type[M], doc: Located, data: Any, at: Loc = ()) -> M:
     """Validate `data` (found at `at` inside `doc`) as `cls`, or raise an error with its line."""
     try:
         return cls.model_validate(data)

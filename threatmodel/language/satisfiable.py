@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threatmodel.language.conditions import (
+    OPERATORS,
     All,
     AnyOf,
     Condition,
@@ -18,7 +19,8 @@ from threatmodel.language.conditions import (
     Ref,
     resolve_ref,
 )
-from threatmodel.pack.models import Question
+from threatmodel.language.questions import Question
+from threatmodel.language.types import type_of
 
 
 def impossible(
@@ -43,7 +45,8 @@ class _Check:
                 self.memo[cond.ref] = self.never(self.named[cond.ref])
             return self.memo[cond.ref]
         if isinstance(cond, Leaf):
-            return not _possible_values(cond, self.questions[cond.q])
+            question = self.questions[cond.q]
+            return not type_of(question).possible(question, *cond.operator())
         if isinstance(cond, Not):
             return False  # negations are left alone: a hidden question makes them true
         if isinstance(cond, AnyOf):
@@ -69,53 +72,14 @@ class _Check:
         allowed: dict[str, set[Any]] = {}
         for written in cond.all:
             sub = resolve_ref(written, self.named)
-            if isinstance(sub, Leaf) and self.questions[sub.q].type in ("choice", "bool"):
-                values = _possible_values(sub, self.questions[sub.q])
-                allowed[sub.q] = allowed.get(sub.q, values) & values
-                if not allowed[sub.q]:
-                    return sub.q
+            if not isinstance(sub, Leaf):
+                continue
+            domain = type_of(self.questions[sub.q]).domain(self.questions[sub.q])
+            if domain is None:
+                continue
+            op, operand = sub.operator()
+            values = {v for v in domain if OPERATORS[op].holds(v, operand)}
+            allowed[sub.q] = allowed.get(sub.q, values) & values
+            if not allowed[sub.q]:
+                return sub.q
         return None
-
-
-def _possible_values(leaf: Leaf, question: Question) -> set[Any]:
-    """The answers that satisfy a leaf, for questions with finitely many answers; for the rest a
-    stand-in that is empty exactly when no answer can satisfy it."""
-    op, operand = leaf.operator()
-    if question.type == "bool":
-        return {v for v in (True, False) if _holds(op, operand, v)}
-    if question.type == "choice":
-        return {v for v in question.choice_values if _holds(op, operand, v)}
-    if question.type == "multi":
-        return _multi(op, operand, question)
-    if question.type == "number":
-        return _number(op, operand, question)
-    return {"text"}
-
-
-def _holds(op: str, operand: Any, value: Any) -> bool:
-    if op == "is":
-        return bool(value == operand)
-    if op == "any_of":
-        return value in operand
-    return value not in operand  # none_of
-
-
-def _multi(op: str, operand: list[str], question: Question) -> set[Any]:
-    exclusive = {c.value for c in question.choices if c.exclusive}
-    if op == "all_of":
-        together = len(operand) > 1 and bool(exclusive & set(operand))
-        return set() if together else {"ok"}
-    if op == "none_of":
-        return set(question.choice_values) - set(operand)
-    return set(operand)  # any_of
-
-
-def _number(op: str, operand: float, question: Question) -> set[Any]:
-    low, high = question.minimum, question.maximum
-    if op in ("gt", "gte") and high is not None:
-        ok = high > operand if op == "gt" else high >= operand
-        return {"ok"} if ok else set()
-    if op in ("lt", "lte") and low is not None:
-        ok = low < operand if op == "lt" else low <= operand
-        return {"ok"} if ok else set()
-    return {"ok"}

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from threatmodel.errors import did_you_mean
 from threatmodel.language.model import Model, parse_model
-from threatmodel.language.types import coerce
+from threatmodel.language.types import coerce, type_of
 from threatmodel.pack.load import Pack
 from threatmodel.pack.models import Reduction
 from threatmodel.pack.yamlsafe import Document, load_yaml
@@ -132,7 +132,7 @@ def _given(doc: Document, parsed: AnswersFile, pack: Pack) -> dict[str, Any]:
                 raise doc.error(loc, f"unknown question '{qid}'{hint}")
             question = pack.questions[qid]
             typed = value
-            if question.type == "text" and loc in doc.sources:
+            if type_of(question).keeps_typed_text and loc in doc.sources:
                 typed = doc.sources[loc]  # `name: NO` is Norway, not false; `0755` stays 0755
             try:
                 given[qid] = coerce(question, typed)

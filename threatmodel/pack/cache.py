@@ -22,7 +22,8 @@ from typing import Any
 
 from threatmodel import __version__
 from threatmodel.language.conditions import Condition
-from threatmodel.pack.models import Question, Scoring, ScreeningFile, Section, Threat
+from threatmodel.language.questions import Question, Section
+from threatmodel.pack.models import Scoring, ScreeningFile, Threat
 
 FORMAT = 4
 KEEP_ENTRIES = 16

@@ -12,15 +12,16 @@ from threatmodel.language.conditions import (
     MAX_DEPTH,
     Condition,
     Leaf,
-    allowed_operators,
     depth,
     leaves,
     refs,
 )
-from threatmodel.language.model import format_loc
-from threatmodel.language.types import UNKNOWN, coerce
-from threatmodel.pack.models import Question, ScreeningFile, Threat
-from threatmodel.pack.yamlsafe import Document, Loc
+from threatmodel.language.model import Loc, format_loc
+from threatmodel.language.questions import Question
+from threatmodel.language.types import coerce, type_of
+from threatmodel.language.values import UNKNOWN
+from threatmodel.pack.models import ScreeningFile, Threat
+from threatmodel.pack.yamlsafe import Document
 
 if TYPE_CHECKING:  # pack imports this module; only the type is needed here
     from threatmodel.pack.load import Pack
@@ -63,7 +64,7 @@ def check_refs(
 
 
 def check_worst_case(doc: Document, loc: Loc, question: Question) -> None:
-    if question.type == "text":
+    if not type_of(question).has_worst_case:
         return
     try:
         value = coerce(question, question.worst_case)
@@ -164,26 +165,22 @@ def check_condition(
 
 
 def check_leaf(doc: Document, loc: Loc, leaf: Leaf, question: Question) -> None:
+    """One operator, which the question's type takes, with operands it accepts."""
     ops = leaf.operators()
     where = format_loc(loc)
     if len(ops) != 1:
         raise doc.error(loc, f"{where}: a leaf needs exactly one operator, got {len(ops)}")
     op, operand = ops[0]
-    allowed = allowed_operators(question.type)
-    if op not in allowed:
+    kind = type_of(question)
+    if op not in kind.operators:
         raise doc.error(
             loc,
             f"{where}: '{op}' does not apply to {question.type} question '{question.id}'; "
-            f"use {', '.join(sorted(allowed))}",
+            f"use {', '.join(sorted(kind.operators))}",
         )
-    values = operand if isinstance(operand, list) else [operand]
-    for value in values:
-        if question.type == "text" and not isinstance(value, str):
-            raise doc.error(loc, f"{where}: '{question.id}' is text, got {brief(value)}")
-        if question.type == "bool" and not isinstance(value, bool):
-            raise doc.error(loc, f"{where}: '{question.id}' is true or false, got {value!r}")
-        if question.type in ("choice", "multi") and value not in question.choice_values:
-            hint = did_you_mean(str(value), question.choice_values)
-            raise doc.error(
-                (*loc, op), f"{where}.{op}: '{value}' is not a choice of '{question.id}'{hint}"
-            )
+    for value in operand if isinstance(operand, list) else [operand]:
+        problem = kind.check_operand(question, value)
+        if problem is not None:
+            # A wrong choice points at the operator's own key; other mistakes at the leaf.
+            at, said = ((*loc, op), f"{where}.{op}") if kind.has_choices else (loc, where)
+            raise doc.error(at, f"{said}: {problem}")

@@ -10,6 +10,7 @@ from threatmodel.engine.resolve import resolve
 from threatmodel.engine.scoring import score_threat
 from threatmodel.language.conditions import Condition, questions_read
 from threatmodel.language.satisfiable import impossible
+from threatmodel.language.types import type_of
 from threatmodel.pack.answers import AnswersFile, answers_from_mapping
 from threatmodel.pack.load import Pack
 from threatmodel.pack.models import Case, Threat
@@ -93,7 +94,7 @@ def _unused_questions(pack: Pack) -> list[Finding]:
     used |= {q for cond in conditions for q in questions_read(cond, pack.conditions)}
     findings = []
     for qid, question in pack.questions.items():
-        if question.type != "text" and qid not in used and question.deprecated is None:
+        if type_of(question).has_worst_case and qid not in used and not question.deprecated:
             path, line = pack.origin[qid]
             findings.append(Finding("warning", f"{path}:{line}", f"{qid}: no rule reads it"))
     return findings

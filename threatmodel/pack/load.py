@@ -12,22 +12,21 @@ from threatmodel.engine import derived
 from threatmodel.errors import InputError, brief, did_you_mean
 from threatmodel.files import inside, read_bounded
 from threatmodel.language.conditions import Condition, questions_read
-from threatmodel.language.model import format_loc, parse_model
+from threatmodel.language.model import Loc, format_loc, parse_model
+from threatmodel.language.questions import Question, Section
 from threatmodel.language.types import coerce
 from threatmodel.pack import cache as packcache
 from threatmodel.pack import check as packcheck
 from threatmodel.pack.models import (
     ConditionsFile,
     Manifest,
-    Question,
     QuestionsFile,
     Scoring,
     ScreeningFile,
-    Section,
     Threat,
 )
 from threatmodel.pack.versions import satisfies
-from threatmodel.pack.yamlsafe import Document, Loc, load_yaml
+from threatmodel.pack.yamlsafe import Document, load_yaml
 from threatmodel.resources import data_dir
 
 

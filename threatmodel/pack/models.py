@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field, PositiveFloat, field_validator, model_validator
+from pydantic import Field, PositiveFloat, model_validator
 
 from threatmodel.language.conditions import Condition
 from threatmodel.language.model import Model
-
-QuestionType = Literal["text", "bool", "number", "choice", "multi"]
-ID_PATTERN = r"^[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*$"
-SLUG_PATTERN = r"^[a-z][a-z0-9-]*$"
-SEMVER_PATTERN = r"^\d+\.\d+\.\d+([-+][0-9A-Za-z.-]+)?$"
+from threatmodel.language.questions import (
+    SEMVER_PATTERN,
+    SLUG_PATTERN,
+    Deprecation,
+    Question,
+    Section,
+)
 
 
 class Manifest(Model):
@@ -31,104 +33,6 @@ class Manifest(Model):
     disables: tuple[str, ...] = Field(
         (), description="Threat ids of earlier packs that do not apply in this organisation."
     )
-
-
-class Deprecation(Model):
-    """A question or threat on its way out: it still loads and works, and says so."""
-
-    since: str = Field(pattern=SEMVER_PATTERN, description="The pack version that deprecated it.")
-    replaced_by: str | None = Field(None, description="The id that replaces it, if any.")
-    note: str = Field("", description="What to do instead.")
-
-    def describe(self) -> str:
-        """One sentence for warnings and reports."""
-        instead = f"; use {self.replaced_by}" if self.replaced_by else ""
-        note = f". {self.note.strip()}" if self.note.strip() else ""
-        return f"deprecated since {self.since}{instead}{note}"
-
-
-class Section(Model):
-    """A group of questions, asked together."""
-
-    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", description="The part before the dot in ids.")
-    title: str = Field(description="Heading shown to people answering.")
-    intro: str = Field("", description="One or two sentences on why this section matters.")
-
-
-class Choice(Model):
-    """One allowed value of a `choice` or `multi` question."""
-
-    value: str = Field(
-        pattern=r"^[a-z][a-z0-9_]*$",
-        description="The value stored in answers (`unknown` is reserved for every question).",
-    )
-    label: str = Field(description="What a person sees when choosing it.")
-    exclusive: bool = Field(
-        False, description="multi: this value (e.g. `nothing_sensitive`) excludes all others."
-    )
-
-    @field_validator("value")
-    @classmethod
-    def _not_reserved(cls, value: str) -> str:
-        if value == "unknown":
-            raise ValueError("'unknown' is reserved: every question accepts it already")
-        return value
-
-
-class Question(Model):
-    """One question of the questionnaire."""
-
-    id: str = Field(pattern=ID_PATTERN, description="`section.key`, stable once published.")
-    text: str = Field(description="The question, as asked.")
-    help: str = Field(description="Why we ask, with an example answer.")
-    type: QuestionType = Field(description="text, bool, number, choice or multi.")
-    choices: tuple[Choice, ...] = Field((), description="Allowed values (choice and multi only).")
-    when: Condition | None = Field(
-        None, description="Asked only when this holds; otherwise its answer is ignored."
-    )
-    worst_case: Any = Field(
-        None, description="Assumed when the answer is `unknown` or missing (not for text)."
-    )
-    worst_case_means: str = Field(
-        "", description="What the worst-case assumption means, as the report states it."
-    )
-    minimum: float | None = Field(None, description="number: the smallest valid answer.")
-    maximum: float | None = Field(None, description="number: the largest valid answer.")
-    since: str | None = Field(
-        None, pattern=SEMVER_PATTERN, description="The pack version that added the question."
-    )
-    changed: str | None = Field(
-        None, pattern=SEMVER_PATTERN, description="The pack version that last changed its meaning."
-    )
-    deprecated: Deprecation | None = Field(None, description="Set when the question is retired.")
-
-    @model_validator(mode="after")
-    def _choices_match_type(self) -> Question:
-        has_choices = self.type in ("choice", "multi")
-        if has_choices and not self.choices:
-            raise ValueError(f"a {self.type} question needs choices")
-        if self.choices and not has_choices:
-            raise ValueError(f"a {self.type} question takes no choices")
-        if self.type != "text" and self.worst_case is None:
-            raise ValueError("worst_case is required: it is assumed for unknown answers")
-        if self.type == "text" and self.worst_case is not None:
-            raise ValueError("a text question has no worst_case (it is reported as not stated)")
-        values = self.choice_values
-        if len(set(values)) != len(values):
-            raise ValueError(f"a choice value is listed twice in {values}")
-        if self.minimum is not None and self.maximum is not None and self.minimum > self.maximum:
-            raise ValueError("minimum is greater than maximum")
-        return self
-
-    @property
-    def section(self) -> str:
-        """The section id, the part of the id before the dot."""
-        return self.id.split(".", 1)[0]
-
-    @property
-    def choice_values(self) -> list[str]:
-        """The allowed values, in order."""
-        return [c.value for c in self.choices]
 
 
 class QuestionsFile(Model):

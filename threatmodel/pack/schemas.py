@@ -9,23 +9,21 @@ loader stays the authority: cross-references and rules between fields are checke
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from pydantic import BaseModel
 from pydantic.json_schema import models_json_schema
 
-from threatmodel.language.types import UNKNOWN
+from threatmodel.language.questions import Question, Section
+from threatmodel.language.types import type_of
 from threatmodel.pack.answers import AnswersFile
 from threatmodel.pack.load import Pack
 from threatmodel.pack.models import (
     ConditionsFile,
     Manifest,
-    Question,
     QuestionsFile,
     Scoring,
     ScreeningFile,
-    Section,
     Threat,
 )
 
@@ -36,10 +34,6 @@ PACK_ID = "urn:threatmodel:schema:pack:1"
 
 # The numeric strings threatmodel.numbers accepts (`10M`, `1e7`, `1.0e7`, `10,000,000`, `1_000`),
 # as one ECMA-262 pattern: JSON Schema patterns take no flags, hence the explicit [kK] classes.
-NUMBER_PATTERN = (
-    r"^\s*[+-]?(?:\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d[\d_ ]*(?:\.[\d_ ]*)?|\.\d[\d_ ]*)"
-    r"(?:[eE][+-]?\d+)?\s*(?:[kK]|[mM]|[bB][nN]|[bB]|[gG]|[tT])?\s*$"
-)
 
 PACK_FILES: tuple[type[BaseModel], ...] = (
     Manifest,
@@ -127,67 +121,10 @@ def _question(question: Question) -> dict[str, Any]:
     return {
         "title": question.id,
         "description": f"{question.text}\n\n{question.help}",
-        "anyOf": [*_VALUES[question.type](question), *_unknown(question)],
+        "anyOf": [*type_of(question).json_schema(question), *_unknown(question)],
     }
 
 
 def _unknown(question: Question) -> list[dict[str, Any]]:
     means = question.worst_case_means or "Not known; the report says so."
-    alternatives: list[dict[str, Any]] = [{"const": UNKNOWN, "description": means}]
-    if question.type == "multi":  # values.coerce takes `[unknown]` for `unknown` too
-        alternatives.append({"const": [UNKNOWN], "description": means})
-    return alternatives
-
-
-def _text(_: Question) -> list[dict[str, Any]]:
-    return [{"type": "string"}]
-
-
-def _bool(_: Question) -> list[dict[str, Any]]:
-    return [{"type": "boolean"}]
-
-
-def _number(question: Question) -> list[dict[str, Any]]:
-    bounds = {"minimum": question.minimum, "maximum": question.maximum}
-    number = {"type": "number"} | {k: v for k, v in bounds.items() if v is not None}
-    # A numeric string cannot be bounded in a schema; the loader checks it.
-    text = {"type": "string", "pattern": NUMBER_PATTERN, "examples": ["10M", "1e7", "10,000,000"]}
-    return [number, text]
-
-
-def _choice(question: Question) -> list[dict[str, Any]]:
-    return [_enum(question)]
-
-
-def _multi(question: Question) -> list[dict[str, Any]]:
-    schema: dict[str, Any] = {
-        "type": "array",
-        "items": _enum(question),
-        "uniqueItems": True,
-        "minItems": 1,
-    }
-    # An exclusive value (`nothing_sensitive`) stands alone, as values.coerce requires.
-    alone = [
-        {"if": {"contains": {"const": c.value}}, "then": {"maxItems": 1}}
-        for c in question.choices
-        if c.exclusive
-    ]
-    if alone:
-        schema["allOf"] = alone
-    return [schema]
-
-
-def _enum(question: Question) -> dict[str, Any]:
-    return {
-        "enum": question.choice_values,
-        "markdownEnumDescriptions": [c.label for c in question.choices],
-    }
-
-
-_VALUES: dict[str, Callable[[Question], list[dict[str, Any]]]] = {
-    "text": _text,
-    "bool": _bool,
-    "number": _number,
-    "choice": _choice,
-    "multi": _multi,
-}
+    return [{"const": form, "description": means} for form in type_of(question).unknown_forms()]

@@ -19,10 +19,10 @@ from yaml import events
 
 from threatmodel.errors import InputError
 from threatmodel.files import LIMITS, inside, read_bounded
+from threatmodel.language.model import Loc
 
 MAX_BYTES = LIMITS["a YAML file"]
 MAX_DEPTH = 64
-Loc = tuple[str | int, ...]
 
 _CORE = "tag:yaml.org,2002:"
 _STR = _CORE + "str"
