@@ -7,7 +7,7 @@ from typing import Any
 from threatmodel.engine.resolve import resolve
 from threatmodel.language.questions import Question
 from threatmodel.language.values import UNKNOWN
-from threatmodel.pack.load import Pack
+from threatmodel.pack.layered import Pack
 
 DOWN, ENTER, SPACE = "\x1b[B", "\r", " "
 

@@ -12,10 +12,13 @@ import yaml
 from pydantic import BaseModel
 
 from tests.conftest import EXAMPLES, Result
+from threatmodel.app import load_side
 from threatmodel.engine import diff as diffing
 from threatmodel.engine.diff import AnswerChange, Diff, LevelChange, ThreatEntry
 from threatmodel.errors import InputError
-from threatmodel.pack.load import Pack, load_packs
+from threatmodel.pack.layered import Pack
+from threatmodel.pack.load import load_packs
+from threatmodel.render.diff import to_json, to_markdown
 
 BY_COUNTRY = EXAMPLES / "spam-by-country.yaml"
 CELEBRITY = EXAMPLES / "spam-celebrity.yaml"
@@ -38,7 +41,7 @@ def edited(source: Path, target: Path, **answers: Any) -> Path:
 
 
 def compare(old: Path, new: Path, pack: Pack) -> Diff:
-    return diffing.diff(diffing.load_side(old, pack), diffing.load_side(new, pack))
+    return diffing.diff(load_side(old, pack), load_side(new, pack))
 
 
 def json_report(cli: Callable[..., Result], answers: Path, target: Path) -> Path:
@@ -69,7 +72,7 @@ def test_identical_files_have_no_changes(pack: Pack) -> None:
     assert d.unchanged
     assert not d.risk_rose
     assert d.overall_risk == LevelChange(old="critical", new="critical")
-    assert diffing.to_markdown(d, "a.yaml", "b.yaml") == (
+    assert to_markdown(d, "a.yaml", "b.yaml") == (
         "No change in answers or threats: a.yaml → b.yaml\n"
     )
 
@@ -146,7 +149,7 @@ def test_a_json_side_gives_the_same_diff_as_its_answers(
     assert compare(old_json, unlimited, pack) == from_yaml
     assert compare(BY_COUNTRY, new_json, pack) == from_yaml
     assert compare(old_json, new_json, pack) == from_yaml
-    assert diffing.load_side(old_json, pack) == diffing.load_side(BY_COUNTRY, pack)
+    assert load_side(old_json, pack) == load_side(BY_COUNTRY, pack)
 
 
 def test_an_answers_file_in_json_syntax_is_assessed(pack: Pack, tmp_path: Path) -> None:
@@ -172,7 +175,7 @@ def test_a_bad_json_side_is_one_line_naming_the_file(
     side = tmp_path / "broken.json"
     side.write_text(content, encoding="utf-8")
     with pytest.raises(InputError) as caught:
-        diffing.load_side(side, pack)
+        load_side(side, pack)
     text = str(caught.value)
     assert text.startswith(f"{side}:")
     assert message in text
@@ -187,26 +190,26 @@ def test_a_wrong_type_inside_a_json_side_names_where(
     data["threats"][1]["risk"] = ["high"]
     side.write_text(json.dumps(data), encoding="utf-8")
     with pytest.raises(InputError, match=r"old\.json: threats\[1\]\.risk: Input should be"):
-        diffing.load_side(side, pack)
+        load_side(side, pack)
 
 
 def test_a_missing_side_is_an_input_error(pack: Pack, tmp_path: Path) -> None:
     with pytest.raises(InputError, match=r"nothere\.json: no such file$"):
-        diffing.load_side(tmp_path / "nothere.json", pack)
+        load_side(tmp_path / "nothere.json", pack)
 
 
 # Regressions (check --baseline)
 
 
 def test_regressions_find_new_threats_and_rises(pack: Pack, unlimited: Path) -> None:
-    baseline = diffing.load_side(BY_COUNTRY, pack)
-    current = diffing.load_side(unlimited, pack)
+    baseline = load_side(BY_COUNTRY, pack)
+    current = load_side(unlimited, pack)
     # input-enumeration rose from medium to critical; model-extraction is new.
     assert diffing.regressions(baseline, current) == ["input-enumeration", "model-extraction"]
 
 
 def test_no_regressions_when_risks_only_fell(pack: Pack, scores: Path) -> None:
-    worse, better = diffing.load_side(scores, pack), diffing.load_side(CELEBRITY, pack)
+    worse, better = load_side(scores, pack), load_side(CELEBRITY, pack)
     assert diffing.regressions(better, worse) == [
         "linkage-reidentification",
         "model-inversion",
@@ -224,7 +227,7 @@ def test_no_regressions_when_risks_only_fell(pack: Pack, scores: Path) -> None:
 
 def test_markdown_report(pack: Pack, unlimited: Path) -> None:
     d = compare(BY_COUNTRY, unlimited, pack)
-    assert diffing.to_markdown(d, "main:spam.yaml", "spam.yaml").splitlines() == [
+    assert to_markdown(d, "main:spam.yaml", "spam.yaml").splitlines() == [
         "**Overall risk: critical (unchanged)** — main:spam.yaml → spam.yaml",
         "",
         "### Threats",
@@ -249,7 +252,7 @@ def test_markdown_report(pack: Pack, unlimited: Path) -> None:
 
 def test_markdown_escapes_what_the_files_say(pack: Pack, tmp_path: Path) -> None:
     hostile = edited(CELEBRITY, tmp_path / "hostile.yaml", system__name="| x | <script>")
-    markdown = diffing.to_markdown(compare(CELEBRITY, hostile, pack), "<b>old", "new|")
+    markdown = to_markdown(compare(CELEBRITY, hostile, pack), "<b>old", "new|")
     assert markdown.splitlines()[0] == (
         "**Overall risk: critical (unchanged)** — \\<b\\>old → new\\|"
     )
@@ -263,12 +266,12 @@ def test_markdown_escapes_what_the_files_say(pack: Pack, tmp_path: Path) -> None
 def test_markdown_keeps_odd_ids_out_of_code_spans() -> None:
     odd = ThreatEntry(id="x`<img>", title="t", risk="low", residual_risk="low", because=())
     d = _empty_diff().model_copy(update={"threats_appeared": (odd,)})
-    assert "- New: x\\`\\<img\\> t, risk **low**" in diffing.to_markdown(d, "a", "b")
+    assert "- New: x\\`\\<img\\> t, risk **low**" in to_markdown(d, "a", "b")
 
 
 def test_json_report(pack: Pack, scores: Path) -> None:
     d = compare(CELEBRITY, scores, pack)
-    data = json.loads(diffing.to_json(d))
+    data = json.loads(to_json(d))
     assert data["format"] == "threatmodel.diff/1"
     assert data["risk_rose"] is True
     assert data["answers_changed"][0]["new"] == "[label, probability_vector]"
@@ -314,7 +317,7 @@ def _empty_diff() -> Diff:
 
 def test_a_diff_of_assessments_built_elsewhere(pack: Pack) -> None:
     # The library works on Assessment models alone, whatever produced them.
-    full = diffing.load_side(CELEBRITY, pack)
+    full = load_side(CELEBRITY, pack)
     fewer = full.model_copy(update={"threats": full.threats[1:]})
     gone = diffing.diff(full, fewer)
     assert [t.id for t in gone.threats_disappeared] == ["input-enumeration"]
@@ -327,7 +330,7 @@ def test_a_diff_of_assessments_built_elsewhere(pack: Pack) -> None:
 
 def test_a_cause_named_only_in_the_reasons_is_found(pack: Pack, unlimited: Path) -> None:
     """An assessment written before threats recorded what they read: facts and reasons only."""
-    old, new = diffing.load_side(BY_COUNTRY, pack), diffing.load_side(unlimited, pack)
+    old, new = load_side(BY_COUNTRY, pack), load_side(unlimited, pack)
     stripped = tuple(t.model_copy(update={"facts": (), "reads": ()}) for t in new.threats)
     d = diffing.diff(old, new.model_copy(update={"threats": stripped}))
     assert d.threats_appeared[0].because == ("access.rate_limited",)

@@ -13,8 +13,10 @@ from threatmodel.engine import enumeration
 from threatmodel.engine.assess import assess
 from threatmodel.engine.assessment import Assessment, ThreatOut
 from threatmodel.engine.resolve import resolve
-from threatmodel.pack.answers import Answers, AnswersFile, answers_from_mapping
-from threatmodel.pack.load import Pack, load_packs
+from threatmodel.pack.answers import answers_from_mapping
+from threatmodel.pack.answersfile import Answers, AnswersFile
+from threatmodel.pack.layered import Pack
+from threatmodel.pack.load import load_packs
 
 PACK: Pack = load_packs()
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

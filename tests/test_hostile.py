@@ -507,7 +507,7 @@ def _interview(path: Path, script: _Script) -> list[str]:
 
 
 def test_a_change_on_disk_meanwhile_is_merged_not_erased(tmp_path: Path) -> None:
-    from threatmodel.interview.flow import Interrupted
+    from threatmodel.errors import Interrupted
 
     path = tmp_path / "a.yaml"
     edit = _edit(path, "population", "size", 123)
@@ -597,7 +597,7 @@ def test_a_read_only_folder_is_refused_before_any_question() -> None:
 
 
 def test_temporary_files_of_a_killed_save_are_cleaned_and_named(tmp_path: Path) -> None:
-    from threatmodel.interview.flow import Interrupted
+    from threatmodel.errors import Interrupted
 
     path = tmp_path / "a.yaml"
     stale = tmp_path / ".a.yaml.k3x_9q2z.tmp"
@@ -833,7 +833,7 @@ def test_control_characters_never_reach_the_documents(cli: Cli, tmp_path: Path, 
 
 
 def test_control_characters_never_reach_the_terminal(capsys: pytest.CaptureFixture[str]) -> None:
-    from threatmodel.cli.options import say
+    from threatmodel.cli.output import say
 
     say(TYPED)
     assert capsys.readouterr().out == "Spam[2J filter\n"

@@ -8,7 +8,8 @@ import pytest
 
 from tests.conftest import ROOT
 from threatmodel.pack import cache as packcache
-from threatmodel.pack.load import Pack, load_packs
+from threatmodel.pack.layered import Pack
+from threatmodel.pack.load import load_packs
 
 
 def _same(a: Pack, b: Pack) -> None:

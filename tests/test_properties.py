@@ -16,10 +16,12 @@ from threatmodel.engine.assessment import Assessment
 from threatmodel.engine.enumeration import SECONDS_PER_DAY
 from threatmodel.language.conditions import leaves
 from threatmodel.language.questions import Question
-from threatmodel.pack.answers import Answers, AnswersFile, Measure, answers_from_mapping
-from threatmodel.pack.load import Pack, load_packs
+from threatmodel.pack.answers import answers_from_mapping
+from threatmodel.pack.answersfile import Answers, AnswersFile, Measure
+from threatmodel.pack.layered import Pack
+from threatmodel.pack.load import load_packs
 from threatmodel.pack.models import Reduction
-from threatmodel.render import to_json
+from threatmodel.render.formats import to_json
 
 PACK: Pack = load_packs()
 NOW = dt.datetime(2026, 1, 1, tzinfo=dt.timezone.utc)

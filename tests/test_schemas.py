@@ -14,7 +14,8 @@ import yaml
 
 from threatmodel.language.numbers import parse_number
 from threatmodel.language.types import NUMBER_PATTERN
-from threatmodel.pack.load import Pack, load_packs
+from threatmodel.pack.layered import Pack
+from threatmodel.pack.load import load_packs
 from threatmodel.pack.schemas import answers_schema, pack_schema, to_text
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -9,7 +9,8 @@ from typing import Any
 from tests.conftest import EXAMPLES
 from threatmodel.engine.assess import assess
 from threatmodel.engine.assessment import Screening
-from threatmodel.pack.answers import Answers, AnswersFile, answers_from_mapping, load_answers
+from threatmodel.pack.answers import answers_from_mapping, load_answers
+from threatmodel.pack.answersfile import Answers, AnswersFile
 from threatmodel.pack.load import load_packs
 
 PACK = load_packs()

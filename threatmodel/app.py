@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
+import codecs
 import dataclasses
 import datetime as dt
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
 
 from threatmodel.engine.assess import assess
-from threatmodel.engine.assessment import Assessment
-from threatmodel.engine.evidence import load_evidence
+from threatmodel.engine.assessment import FORMAT, Assessment
+from threatmodel.engine.evidence import EvidenceFile
 from threatmodel.engine.resolve import resolve
 from threatmodel.errors import InputError, UsageError, brief
+from threatmodel.files import parse_json, read_bounded
+from threatmodel.language.model import format_loc
 from threatmodel.pack.answers import load_answers
-from threatmodel.pack.load import Pack
+from threatmodel.pack.layered import Pack
+
+M = TypeVar("M", bound=BaseModel)
 
 
 def now() -> dt.datetime:
@@ -105,3 +113,36 @@ def gate(assessment: Assessment, fail_on: str, today: dt.date) -> Gate:
         if levels.index(threat.residual_risk) >= levels.index(fail_on):
             failing.append(threat.id)
     return Gate(failing, expired, accepted)
+
+
+def load_evidence(path: Path) -> EvidenceFile:
+    """Read an evidence file (through the bounded reader), or raise InputError naming it."""
+    data = parse_json(read_bounded(path, "an evidence file"), path)
+    return _validated(EvidenceFile, data, path, "not a threatmodel evidence file: ")
+
+
+def load_side(path: Path, pack: Pack) -> Assessment:
+    """One side of a diff: a JSON assessment as it is, or an answers file assessed under `pack`."""
+    raw = read_bounded(path, "an answers file or JSON assessment")
+    if raw.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"{"):
+        data = parse_json(raw, path)  # it starts with '{': whatever parses is an object
+        # An answers file may be written in JSON syntax (YAML reads it): it has no `format`.
+        if "format" in data or "threatmodel" not in data:
+            if data.get("format") != FORMAT:
+                raise InputError(
+                    path,
+                    f"format {brief(data.get('format'))} is not a JSON assessment ('{FORMAT}')",
+                )
+            return _validated(Assessment, data, path)
+    return assess_file(path, pack)
+
+
+def _validated(cls: type[M], data: Any, path: Path, prefix: str = "") -> M:
+    try:
+        return cls.model_validate(data)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False)[0]
+        where = format_loc(tuple(err["loc"])) or "assessment"
+        raise InputError(path, f"{prefix}{where}: {' '.join(err['msg'].split())}") from None
+    except RecursionError:
+        raise InputError(path, f"{prefix}nested too deeply") from None

@@ -9,9 +9,7 @@ from pathlib import Path
 
 
 class ThreatmodelError(Exception):
-    """Base of every error the CLI reports as one line (exit code 2 unless a subclass says)."""
-
-    exit_code = 2
+    """Base of every error the CLI reports as one line (it chooses the exit code)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -30,6 +28,10 @@ class InputError(ThreatmodelError):
 
 class UsageError(ThreatmodelError):
     """The command line itself is wrong (an option value, a missing id)."""
+
+
+class Interrupted(ThreatmodelError):
+    """Ctrl-C or end of input at a prompt; the answers given so far are already saved."""
 
 
 def did_you_mean(value: str, candidates: Iterable[str]) -> str:

@@ -13,11 +13,12 @@ pack, templates from elsewhere) a path is resolved and must stay inside that fol
 from __future__ import annotations
 
 import errno
+import json
 import os
 import stat
-import sys
 import tempfile
 from pathlib import Path
+from typing import Any
 
 from threatmodel.errors import InputError, UsageError
 
@@ -70,6 +71,19 @@ def read_text(path: Path, kind: str) -> str:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(path, f"not UTF-8 text (byte {exc.start})") from None
+
+
+def parse_json(raw: bytes, path: Path) -> Any:
+    """JSON from a bounded read: UTF-8 (a BOM allowed), errors with their line, and nesting
+    too deep for the parser an error too, never a crash."""
+    try:
+        return json.loads(raw.decode("utf-8-sig"))
+    except UnicodeDecodeError:
+        raise InputError(path, "is not UTF-8 text") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
+    except RecursionError:
+        raise InputError(path, "not valid JSON: nested too deeply") from None
 
 
 def check_file(path: Path, kind: str) -> int:
@@ -127,24 +141,6 @@ def refuse_inputs(output: Path, inputs: dict[str, Path | None], option: str = "-
     for name, path in inputs.items():
         if path is not None and same_file(output, path):
             raise UsageError(f"{option} {output} is the {name} itself; choose another path")
-
-
-def write_stdout(data: str | bytes) -> None:
-    """Write a report to standard output; a closed or full stream is an error, not a crash."""
-    if sys.stdout is None:  # started with standard output closed (`>&-`)
-        raise InputError("standard output", "is closed")
-    try:
-        # Reports are UTF-8 whatever the terminal's encoding (`report > file` on Windows).
-        raw = data if isinstance(data, bytes) else data.encode("utf-8")
-        sys.stdout.flush()
-        sys.stdout.buffer.write(raw)
-        sys.stdout.buffer.flush()
-    except BrokenPipeError:
-        # The reader went away (`| head`): stop quietly, as Unix tools do.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError) as exc:  # ValueError: the stream was closed under us
-        raise InputError("standard output", f"cannot write: {_reason(exc)}") from None
 
 
 def write_file(path: Path, data: str | bytes) -> None:

@@ -1,28 +1,35 @@
-"""Exit codes and options shared by the commands."""
+"""Options shared by the commands."""
 
 from __future__ import annotations
 
+from enum import Enum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-EXIT_FINDINGS = 1
-EXIT_INVALID = 2
+from threatmodel.render.formats import FORMATS
 
-
-def say(text: str = "", err: bool = False) -> None:
-    """Print to the terminal. Titles, answers and paths come from users and shared packs: their
-    control characters are dropped, so that none can move the cursor or rewrite the screen."""
-    from threatmodel.errors import without_controls
-
-    typer.echo(without_controls(text), err=err)
-
+# The report formats, from the registry: a new format needs no change here.
+ReportFormat = Enum("ReportFormat", {name: name for name in FORMATS}, type=str)  # type: ignore[misc]
 
 RulesOpt = Annotated[
     list[Path] | None,
     typer.Option(
         "--rules",
         help="An organisation's rule pack folder, layered on the built-in one (repeatable).",
+    ),
+]
+StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat a missing answer as an error.")]
+OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")]
+FormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")]
+EvidenceOpt = Annotated[
+    Path | None,
+    typer.Option("--evidence", help="Measurements from `threatmodel probe` (evidence.json)."),
+]
+TemplateDirOpt = Annotated[
+    Path | None,
+    typer.Option(
+        "--template-dir", help="Templates here override the built-in ones of the same name."
     ),
 ]

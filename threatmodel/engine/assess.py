@@ -21,8 +21,8 @@ from threatmodel.engine.screening import screen
 from threatmodel.errors import brief
 from threatmodel.language.types import label
 from threatmodel.language.values import show
-from threatmodel.pack.answers import Answers
-from threatmodel.pack.load import Pack
+from threatmodel.pack.answersfile import Answers
+from threatmodel.pack.layered import Pack
 
 
 def assess(

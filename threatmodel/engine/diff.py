@@ -1,23 +1,16 @@
 """What changed between two assessments: answers, threats and their levels, and which answers
-made each threat change. Pure: the CLI reads the sides through `load_side` and prints."""
+made each threat change. Pure: `app.load_side` reads the sides, `render.diff` writes the
+document."""
 
 from __future__ import annotations
 
-import codecs
-import json
 import re
-from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from threatmodel.app import assess_file
-from threatmodel.engine.assessment import FORMAT, AnswerOut, Assessment, ThreatOut
-from threatmodel.errors import InputError, brief
-from threatmodel.files import read_bounded
-from threatmodel.language.model import Model, format_loc
-from threatmodel.pack.load import Pack
-from threatmodel.render import md_escape
+from threatmodel.engine.assessment import AnswerOut, Assessment, ThreatOut
+from threatmodel.language.model import Model
 
 DIFF_FORMAT: Literal["threatmodel.diff/1"] = "threatmodel.diff/1"
 _SAFE_ID = re.compile(r"[A-Za-z0-9_.\-]+")
@@ -99,50 +92,6 @@ class Diff(Model):
     def answers(self) -> tuple[AnswerChange, ...]:
         """Every answer change: changed, then added, then removed."""
         return self.answers_changed + self.answers_added + self.answers_removed
-
-
-# Loading a side
-
-
-def load_side(path: Path, pack: Pack) -> Assessment:
-    """One side of a diff: a JSON assessment as it is, or an answers file assessed under `pack`."""
-    raw = _read(path)
-    if raw.removeprefix(codecs.BOM_UTF8).lstrip().startswith(b"{"):
-        data = _parse_json(path, raw)
-        # An answers file may be written in JSON syntax (YAML reads it): it has no `format`.
-        if "format" in data or "threatmodel" not in data:
-            return _validate(path, data)
-    return assess_file(path, pack)
-
-
-def _read(path: Path) -> bytes:
-    return read_bounded(path, "an answers file or JSON assessment")
-
-
-def _parse_json(path: Path, raw: bytes) -> dict[str, Any]:
-    try:
-        # The caller saw '{' first, so whatever parses is an object.
-        data: dict[str, Any] = json.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        raise InputError(path, "is not UTF-8 text") from None
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
-    except RecursionError:
-        raise InputError(path, "not valid JSON: nested too deeply") from None
-    return data
-
-
-def _validate(path: Path, data: dict[str, Any]) -> Assessment:
-    if data.get("format") != FORMAT:
-        raise InputError(
-            path, f"format {brief(data.get('format'))} is not a JSON assessment ('{FORMAT}')"
-        )
-    try:
-        return Assessment.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = format_loc(tuple(err["loc"])) or "assessment"
-        raise InputError(path, f"{where}: {' '.join(err['msg'].split())}") from None
 
 
 # Comparing
@@ -297,90 +246,3 @@ def _risk_rose(
 def _rank(levels: tuple[str, ...], level: str) -> int:
     # A level the pack does not know (a hand-edited JSON side) sorts below every known one.
     return levels.index(level) if level in levels else -1
-
-
-# Rendering
-
-
-def to_json(d: Diff) -> str:
-    """The diff as JSON, format `threatmodel.diff/1`."""
-    return json.dumps(d.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
-
-
-def to_markdown(d: Diff, old_name: str, new_name: str) -> str:
-    """A concise report for a pull-request comment; every value from the files is escaped."""
-    names = f"{md_escape(old_name)} → {md_escape(new_name)}"
-    if d.unchanged:
-        return f"No change in answers or threats: {names}\n"
-    lines = [_headline(d, names), "", "### Threats", "", *_threat_lines(d), "", "### Answers", ""]
-    lines += _answer_lines(d)
-    if d.decisions_changed:
-        lines += ["", "### Measures and acceptances", "", *map(_decision_line, d.decisions_changed)]
-    return "\n".join(lines) + "\n"
-
-
-def _decision_line(c: DecisionChange) -> str:
-    what = f"{c.kind} for {_code(c.threat)}"
-    if c.old is None:
-        return f"- Added {what}: {md_escape(c.new)}"
-    if c.new is None:
-        return f"- Removed {what}: was {md_escape(c.old)}"
-    return f"- Changed {what}: {md_escape(c.old)} → {md_escape(c.new)}"
-
-
-def _headline(d: Diff, names: str) -> str:
-    headline = f"**Overall risk: {_arrow(d.overall_risk)}**"
-    if d.overall_residual_risk != d.overall_risk:  # recorded measures lower it on a side
-        headline += f", residual {_arrow(d.overall_residual_risk)}"
-    return f"{headline} — {names}"
-
-
-def _threat_lines(d: Diff) -> list[str]:
-    lines = [
-        f"- New: {_code(t.id)} {md_escape(t.title)}, risk **{md_escape(t.risk)}**{_because(t)}"
-        for t in d.threats_appeared
-    ]
-    lines += [
-        f"- Gone: {_code(t.id)} {md_escape(t.title)}, was risk {md_escape(t.risk)}{_because(t)}"
-        for t in d.threats_disappeared
-    ]
-    lines += [_changed_line(c) for c in d.threats_changed]
-    return lines or ["No threat appeared, disappeared or changed level."]
-
-
-def _changed_line(c: ThreatChange) -> str:
-    levels = "; ".join(
-        f"{aspect.replace('_', ' ')} {_arrow(getattr(c, aspect))}" for aspect in c.changed
-    )
-    return f"- Changed: {_code(c.id)} {md_escape(c.title)}: {levels}{_because(c)}"
-
-
-def _answer_lines(d: Diff) -> list[str]:
-    if not d.answers:
-        return ["No answer changed."]
-    rows = [
-        f"| {_code(a.question)} {md_escape(a.text)} | {_value(a.old)} | {_value(a.new)} |"
-        for a in d.answers
-    ]
-    return ["| question | old | new |", "|---|---|---|", *rows]
-
-
-def _because(item: ThreatEntry | ThreatChange) -> str:
-    if not item.because:
-        return ""
-    return ", because of " + ", ".join(_code(q) for q in item.because)
-
-
-def _arrow(pair: LevelChange) -> str:
-    if pair.old == pair.new:
-        return f"{md_escape(pair.new)} (unchanged)"
-    return f"{md_escape(pair.old)} → {md_escape(pair.new)}"
-
-
-def _value(value: str | None) -> str:
-    return "—" if value is None else md_escape(value)  # None: the question was not asked
-
-
-def _code(text: str) -> str:
-    # A backslash does not escape inside a code span, so only plain ids go in backticks.
-    return f"`{text}`" if _SAFE_ID.fullmatch(text) else md_escape(text)

@@ -8,14 +8,10 @@ a measurement says how likely a leak is, not how much it harms."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field
 
-from threatmodel.errors import InputError
-from threatmodel.files import read_text
 from threatmodel.language.model import Model
 
 FORMAT = "threatmodel.evidence/1"
@@ -51,28 +47,6 @@ class EvidenceFile(Model):
     tool_version: str = Field("", description="threatmodel version that measured.")
     model: str = Field("", description="The model probed (file or module:attribute).")
     measurements: tuple[Measurement, ...] = Field(description="The measurements.")
-
-
-def load_evidence(path: Path) -> EvidenceFile:
-    """Read an evidence file (through the bounded reader), or raise InputError naming it."""
-    text = read_text(path, "an evidence file")
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise InputError(path, f"not valid JSON: {exc.msg}", exc.lineno) from None
-    except RecursionError:
-        raise InputError(path, "not valid JSON: nested too deeply") from None
-    try:
-        return EvidenceFile.model_validate(data)
-    except ValidationError as exc:
-        err = exc.errors(include_url=False)[0]
-        where = ".".join(str(p) for p in err["loc"])
-        detail = " ".join(err["msg"].split())
-        raise InputError(
-            path, f"not a threatmodel evidence file: {where + ': ' if where else ''}{detail}"
-        ) from None
-    except RecursionError:
-        raise InputError(path, "not a threatmodel evidence file: nested too deeply") from None
 
 
 def moved_level(

@@ -7,8 +7,8 @@ changed since then are listed, so that a team knows what to answer again."""
 from __future__ import annotations
 
 from threatmodel.engine.assessment import ThreatOut
-from threatmodel.pack.answers import Answers
-from threatmodel.pack.load import Pack
+from threatmodel.pack.answersfile import Answers
+from threatmodel.pack.layered import Pack
 from threatmodel.pack.versions import newer
 
 

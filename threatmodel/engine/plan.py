@@ -5,7 +5,7 @@ threats and the pack."""
 from __future__ import annotations
 
 from threatmodel.engine.assessment import ActionItem, CatalogueEntry, Recommendation, ThreatOut
-from threatmodel.pack.load import Pack
+from threatmodel.pack.layered import Pack
 from threatmodel.pack.models import Reduction, Scoring
 
 RECOMMENDATIONS = 3

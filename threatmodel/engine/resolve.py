@@ -17,7 +17,7 @@ from threatmodel.language.conditions import Condition, Evaluation, Named, descri
 from threatmodel.language.questions import Question
 from threatmodel.language.types import type_of
 from threatmodel.language.values import UNKNOWN, show
-from threatmodel.pack.load import Pack
+from threatmodel.pack.layered import Pack
 
 NOT_STATED = "not stated"
 

@@ -17,7 +17,7 @@ from threatmodel.engine.resolve import Resolved
 from threatmodel.engine.screening import facts_for
 from threatmodel.language.conditions import Condition, Named, questions_read
 from threatmodel.language.values import show
-from threatmodel.pack.answers import AnswersFile
+from threatmodel.pack.answersfile import AnswersFile
 from threatmodel.pack.models import Factor, Modifier, Reduction, Scoring, Threat
 
 

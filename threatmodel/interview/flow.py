@@ -14,22 +14,17 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from threatmodel.engine.resolve import resolve
-from threatmodel.errors import ThreatmodelError
+from threatmodel.errors import Interrupted
 from threatmodel.interview.session import Lock, OnDisk, check_writable, merge, stale_temporaries
 from threatmodel.language.conditions import describe
 from threatmodel.language.questions import Question
 from threatmodel.language.values import UNKNOWN, show
-from threatmodel.pack.answers import Answers, dump_answers, leading_comments, load_answers
-from threatmodel.pack.load import Pack
+from threatmodel.pack.answers import dump_answers, leading_comments, load_answers
+from threatmodel.pack.answersfile import Answers
+from threatmodel.pack.layered import Pack
 
 MINUTES_PER_QUESTION = 0.4
 WRITE, CHANGE = "write", "change"
-
-
-class Interrupted(ThreatmodelError):
-    """Ctrl-C or end of input at a prompt; the answers given so far are already saved."""
-
-    exit_code = 130
 
 
 class Asker(Protocol):

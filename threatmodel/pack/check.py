@@ -24,7 +24,7 @@ from threatmodel.pack.models import ScreeningFile, Threat
 from threatmodel.pack.yamlsafe import Document
 
 if TYPE_CHECKING:  # pack imports this module; only the type is needed here
-    from threatmodel.pack.load import Pack
+    from threatmodel.pack.layered import Pack
 
 
 def check_refs(

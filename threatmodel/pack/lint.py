@@ -11,8 +11,9 @@ from threatmodel.engine.scoring import score_threat
 from threatmodel.language.conditions import Condition, questions_read
 from threatmodel.language.satisfiable import impossible
 from threatmodel.language.types import type_of
-from threatmodel.pack.answers import AnswersFile, answers_from_mapping
-from threatmodel.pack.load import Pack
+from threatmodel.pack.answers import answers_from_mapping
+from threatmodel.pack.answersfile import AnswersFile
+from threatmodel.pack.layered import Pack
 from threatmodel.pack.models import Case, Threat
 
 

@@ -3,20 +3,19 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from threatmodel import __version__
-from threatmodel.engine import derived
 from threatmodel.errors import InputError, brief, did_you_mean
 from threatmodel.files import inside, read_bounded
-from threatmodel.language.conditions import Condition, questions_read
+from threatmodel.language.conditions import questions_read
 from threatmodel.language.model import Loc, format_loc, parse_model
-from threatmodel.language.questions import Question, Section
+from threatmodel.language.questions import Question
 from threatmodel.language.types import coerce
 from threatmodel.pack import cache as packcache
 from threatmodel.pack import check as packcheck
+from threatmodel.pack.layered import Pack, PackInfo
 from threatmodel.pack.models import (
     ConditionsFile,
     Manifest,
@@ -28,59 +27,6 @@ from threatmodel.pack.models import (
 from threatmodel.pack.versions import satisfies
 from threatmodel.pack.yamlsafe import Document, load_yaml
 from threatmodel.resources import data_dir
-
-
-@dataclass(frozen=True)
-class PackInfo:
-    """Provenance of one loaded pack."""
-
-    name: str
-    version: str
-    sha256: str
-    path: Path
-    overrides: tuple[str, ...] = ()
-    disables: tuple[str, ...] = ()
-
-
-@dataclass
-class Pack:
-    """One or more packs layered into a single questionnaire, catalogue and scoring."""
-
-    packs: list[PackInfo] = field(default_factory=list)
-    sections: dict[str, Section] = field(default_factory=dict)
-    questions: dict[str, Question] = field(default_factory=dict)
-    threats: dict[str, Threat] = field(default_factory=dict)
-    conditions: dict[str, Condition] = field(default_factory=dict)
-    scoring: Scoring | None = None
-    screening: ScreeningFile | None = None
-    baselines: dict[str, dict[str, Any]] = field(default_factory=dict)
-    """Pack name -> the answers its threats' test cases start from (`baseline.yaml`)."""
-    owner: dict[str, str] = field(default_factory=dict)
-    """Threat or question id -> the name of the pack that defines it."""
-    origin: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
-    depths: dict[str, int] = field(default_factory=dict)
-    """Named condition -> its nesting depth through the conditions it refers to (load time)."""
-
-    @property
-    def baseline(self) -> dict[str, Any]:
-        """The built-in pack's baseline."""
-        return self.baselines.get(self.packs[0].name, {})
-
-    def baseline_for(self, threat_id: str) -> dict[str, Any]:
-        """The baseline of the pack that defines the threat, else the built-in one."""
-        return self.baselines.get(self.owner.get(threat_id, ""), self.baseline)
-
-    @property
-    def testable(self) -> dict[str, Question]:
-        """What threat and screening conditions may test: the questions and the derived facts."""
-        return {**self.questions, **derived.questions()}
-
-    @property
-    def scale(self) -> Scoring:
-        """The scoring in force (the built-in pack always has one)."""
-        if self.scoring is None:  # pragma: no cover - load_packs refuses this
-            raise InputError(None, "no pack declares scoring.yaml")
-        return self.scoring
 
 
 def builtin_rules() -> Path:

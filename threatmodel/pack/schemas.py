@@ -16,8 +16,8 @@ from pydantic.json_schema import models_json_schema
 
 from threatmodel.language.questions import Question, Section
 from threatmodel.language.types import type_of
-from threatmodel.pack.answers import AnswersFile
-from threatmodel.pack.load import Pack
+from threatmodel.pack.answersfile import AnswersFile
+from threatmodel.pack.layered import Pack
 from threatmodel.pack.models import (
     ConditionsFile,
     Manifest,

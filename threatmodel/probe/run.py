@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,8 +34,13 @@ class ProbeRequest:
     show_hits: bool = False
 
 
-def probe(request: ProbeRequest, thresholds: EvidenceThresholds) -> EvidenceFile:
-    """Every measurement the request allows."""
+def probe(
+    request: ProbeRequest,
+    thresholds: EvidenceThresholds,
+    progress: Callable[[float], None] | None = None,
+) -> EvidenceFile:
+    """Every measurement the request allows; `progress` (the CLI's) is told how far a scan has
+    got."""
     if (request.members is None) != (request.nonmembers is None):
         raise UsageError("--members and --nonmembers go together")
     if request.members is None and request.enumerate_spec is None:
@@ -55,7 +59,7 @@ def probe(request: ProbeRequest, thresholds: EvidenceThresholds) -> EvidenceFile
         measurements += [_sensitive(model, members, nonmembers, c) for c in request.sensitive]
         measurements += [_hidden(model, members, nonmembers, c) for c in request.hidden]
     if request.enumerate_spec is not None:
-        measurements.append(_enumeration(model, request))
+        measurements.append(_enumeration(model, request, progress))
     return EvidenceFile(
         format="threatmodel.evidence/1",
         tool_version=__version__,
@@ -194,25 +198,13 @@ def _granularity(model: Classifier, members: Sample, nonmembers: Sample) -> Meas
     )
 
 
-def _progress_bar() -> Callable[[float], None] | None:
-    """A one-line bar on standard error for a person watching; nothing in CI or a pipe."""
-    if not sys.stderr.isatty():
-        return None
-
-    def show(done: float) -> None:
-        filled = int(done * 30)
-        end = "\n" if done >= 1 else ""
-        sys.stderr.write(f"\rscanning [{'#' * filled}{'.' * (30 - filled)}] {done:4.0%}{end}")
-        sys.stderr.flush()
-
-    return show
-
-
-def _enumeration(model: Classifier, request: ProbeRequest) -> Measurement:
+def _enumeration(
+    model: Classifier, request: ProbeRequest, progress: Callable[[float], None] | None
+) -> Measurement:
     assert request.enumerate_spec is not None
     spec = enumeration.load_spec(request.enumerate_spec)
     figures = enumeration.measure(
-        model, spec, request.seconds, progress=_progress_bar(), show_hits=request.show_hits
+        model, spec, request.seconds, progress=progress, show_hits=request.show_hits
     )
     grade = enumeration.level(figures)
     return Measurement(

@@ -7,7 +7,7 @@ import json
 from threatmodel.language.conditions import describe
 from threatmodel.language.types import type_of
 from threatmodel.language.values import show
-from threatmodel.pack.load import Pack
+from threatmodel.pack.layered import Pack
 
 
 def questions_json(pack: Pack) -> str:

@@ -1,0 +1,124 @@
+"""`threatmodel rules`: list, show, lint, test and scaffold rule packs."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from threatmodel.cli.options import RulesOpt
+from threatmodel.cli.output import EXIT_FINDINGS, EXIT_INVALID, say
+from threatmodel.errors import UsageError
+from threatmodel.pack import project
+
+if TYPE_CHECKING:
+    from threatmodel.pack.layered import Pack
+
+rules_app = typer.Typer(help="Rule-pack tooling.", no_args_is_help=True, rich_markup_mode=None)
+
+
+@rules_app.command("list")
+def rules_list(rules: RulesOpt = None) -> int:
+    """List the threats of the layered packs with their cross-references."""
+    from threatmodel.pack.load import load_packs
+
+    pack = load_packs(project.rule_folders(Path.cwd(), rules))
+    for info in pack.packs:
+        say(f"# pack {info.name} {info.version} ({info.path})")
+    for threat in pack.threats.values():
+        refs = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(threat.references.items()))
+        say(f"{threat.id:<30} {threat.title}")
+        if refs:
+            say(f"{'':<30} {refs}")
+    return 0
+
+
+@rules_app.command("show")
+def rules_show(
+    threat_id: Annotated[str, typer.Argument(metavar="ID", help="A threat or question id.")],
+    rules: RulesOpt = None,
+) -> int:
+    """Show one threat or question as YAML."""
+    import yaml
+
+    from threatmodel.errors import did_you_mean
+    from threatmodel.pack.load import load_packs
+
+    pack = load_packs(project.rule_folders(Path.cwd(), rules))
+    item = pack.threats.get(threat_id) or pack.questions.get(threat_id)
+    if item is None:
+        hint = did_you_mean(threat_id, [*pack.threats, *pack.questions])
+        raise UsageError(f"no threat or question '{threat_id}'{hint}")
+    data = item.model_dump(mode="json", by_alias=True, exclude_defaults=True)
+    sys.stdout.write(yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100))
+    return 0
+
+
+FolderArg = Annotated[
+    Path | None, typer.Argument(help="A pack folder, on top of the built-in one (default: none).")
+]
+
+
+def _stack(folder: Path | None, rules: list[Path] | None) -> Pack:
+    """The built-in pack, --rules, then DIR; without DIR, the project's packs are the subject."""
+    from threatmodel.pack.load import load_packs
+
+    if folder is None:
+        return load_packs(project.rule_folders(Path.cwd(), rules))
+    return load_packs([*(rules or []), folder])
+
+
+@rules_app.command("lint")
+def rules_lint(
+    folder: FolderArg = None,
+    rules: RulesOpt = None,
+) -> int:
+    """Check a pack: schema, references, test cases, mitigations and cross-references."""
+    from threatmodel.pack.lint import lint
+
+    pack = _stack(folder, rules)
+    findings = lint(pack)
+    for finding in findings:
+        say(str(finding), err=True)
+    errors = sum(f.level == "error" for f in findings)
+    say(
+        f"{len(pack.threats)} threats, {len(pack.questions)} questions: "
+        f"{errors} error(s), {len(findings) - errors} warning(s)"
+    )
+    return EXIT_INVALID if errors else 0
+
+
+@rules_app.command("test")
+def rules_test(
+    folder: FolderArg = None,
+    rules: RulesOpt = None,
+) -> int:
+    """Run every threat's must-apply and must-not-apply cases."""
+    from threatmodel.pack.lint import case_table, run_cases
+
+    pack = _stack(folder, rules)
+    results = run_cases(pack)
+    say(f"{'threat':<32} {'must apply':>10} {'must not':>9} {'risk bounds':>11}")
+    for threat_id, row in case_table(pack, results).items():
+        say(f"{threat_id:<32} {row[0]:>10} {row[1]:>9} {row[2]:>11}")
+    for r in results:
+        if not r.passed:
+            say(f"FAIL {r.threat}: {r.case}: {r.detail}")
+    failed = sum(not r.passed for r in results)
+    say(f"{len(results) - failed} passed, {failed} failed")
+    return EXIT_FINDINGS if failed else 0
+
+
+@rules_app.command("init")
+def rules_init(
+    folder: Annotated[Path, typer.Argument(help="A new folder for the organisation's pack.")],
+) -> int:
+    """Scaffold a pack (manifest, a question, a threat, its cases) that lints and tests clean."""
+    from threatmodel.pack.scaffolding import init_pack
+
+    for path in init_pack(folder):
+        say(str(path))
+    say(f"Next: threatmodel rules lint {folder} && threatmodel rules test {folder}")
+    return 0

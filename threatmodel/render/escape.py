@@ -1,0 +1,44 @@
+"""Escaping what users typed for each document format, by construction: Markdown that renders
+as the text it is, CSV cells a spreadsheet will not run, JSON literals."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from typing import Any
+
+from threatmodel.errors import without_controls
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+# Characters that start a block (heading, list, quote) only at the beginning of a line or cell.
+_MD_LEADING = re.compile(r"^(\d+)?((?(1)[.)](?=\s|$)|[#+\-=]))")
+# What GitHub turns into a link, a notification or maths, even in escaped text.
+_MD_ACTIVE = re.compile(r"@(?=\w)|:(?=//)|w(?=ww\.)|\$")
+_JOINER = "\u2060"
+# A spreadsheet runs a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def md_escape(value: Any) -> str:
+    """Plain text made inert in Markdown: no markup, no HTML, no table breaks, one line, and
+    no autolinks, @mentions or math (a word joiner breaks what GitHub would act on)."""
+    text = _MD_SPECIAL.sub(r"\\\1", " ".join(without_controls(str(value)).split()))
+    text = _MD_LEADING.sub(lambda m: (m.group(1) or "") + "\\" + m.group(2), text)
+    return _MD_ACTIVE.sub(lambda m: m.group(0)[0] + _JOINER + m.group(0)[1:], text)
+
+
+def json_value(value: Any) -> str:
+    """A value as a JSON literal: strings quoted and escaped, numbers and lists as they are."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def csv_cell(value: Any) -> str:
+    """One quoted CSV cell, on one line, that a spreadsheet will not run as a formula."""
+    text = " ".join(without_controls(str(value)).split()) if value is not None else ""
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    buffer = io.StringIO()
+    csv.writer(buffer, quoting=csv.QUOTE_ALL, lineterminator="").writerow([text])
+    return buffer.getvalue()

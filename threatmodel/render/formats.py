@@ -1,0 +1,91 @@
+"""Every output format of an assessment, in one registry: JSON directly; Markdown, HTML, SARIF
+and CSV through sandboxed templates, each escaped for its own format by construction; PDF
+printed from the HTML. A new format is one entry in FORMATS."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from threatmodel.engine.assessment import Assessment
+from threatmodel.errors import InputError
+from threatmodel.render.escape import csv_cell, json_value, md_escape
+
+
+@dataclass(frozen=True)
+class Format:
+    """A document format: its template and how a value is escaped for it, or a function that
+    renders it without a template."""
+
+    template: str | None = None
+    escape: Callable[[Any], str] | None = None  # None: HTML, escaped by Jinja's autoescape
+    check: Callable[[str], str] | None = None  # validates (and normalises) the rendered text
+    direct: Callable[[Assessment, Path | None], str | bytes] | None = None
+    """Renders without a template of its own (JSON; PDF, from the HTML)."""
+    binary: bool = False
+
+
+def to_json(assessment: Assessment) -> str:
+    """The canonical JSON: stable key order, two-space indent, UTF-8 text, trailing newline."""
+    return json.dumps(assessment.model_dump(mode="json"), indent=2, ensure_ascii=False) + "\n"
+
+
+def _json_document(text: str) -> str:
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False) + "\n"
+    except ValueError as exc:
+        raise ValueError(f"the template produced invalid JSON ({exc})") from None
+
+
+def _pdf(assessment: Assessment, template_dir: Path | None) -> bytes:
+    from threatmodel.render.pdf import render_pdf
+
+    return render_pdf(assessment, template_dir)
+
+
+FORMATS: dict[str, Format] = {
+    "md": Format("report.md.j2", md_escape),
+    "html": Format("report.html.j2", None),
+    "pdf": Format(direct=_pdf, binary=True),
+    "json": Format(direct=lambda assessment, _: to_json(assessment)),
+    "sarif": Format("report.sarif.j2", json_value, _json_document),
+    "csv": Format("report.csv.j2", csv_cell),
+}
+"""The registry: format name -> how to render it. `report --format` offers these, in order."""
+
+
+def render(assessment: Assessment, fmt: str, template_dir: Path | None = None) -> str:
+    """The assessment in a text format."""
+    document = render_document(assessment, fmt, template_dir)
+    assert isinstance(document, str), f"{fmt} is a binary format"
+    return document
+
+
+def render_document(
+    assessment: Assessment, fmt: str, template_dir: Path | None = None
+) -> str | bytes:
+    """The assessment in any format of the registry (bytes for binary ones)."""
+    spec = FORMATS[fmt]
+    if spec.direct is not None:
+        return spec.direct(assessment, template_dir)
+    from threatmodel.render.templating import context, render_template
+
+    assert spec.template is not None
+    text = render_template(spec.template, spec.escape, context(assessment), template_dir)
+    if spec.check is not None:
+        try:
+            text = spec.check(text)
+        except ValueError as exc:
+            raise InputError(spec.template, str(exc)) from None
+    return text
+
+
+def check_ready(fmt: str) -> None:
+    """Fail before any work when a format's optional dependency is missing (PDF)."""
+    if fmt == "pdf":
+        from threatmodel.render.pdf import require_pdf
+
+        require_pdf()

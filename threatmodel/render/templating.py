@@ -1,0 +1,125 @@
+"""Documents from sandboxed Jinja templates: the context a template sees, the filters it may
+use, and every failure named with its template and line."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from threatmodel.engine.assessment import Assessment
+from threatmodel.errors import InputError, without_controls
+from threatmodel.language.numbers import format_number
+from threatmodel.render.escape import md_escape
+from threatmodel.resources import data_dir
+
+TONES = ("critical", "high", "medium", "low")  # colours and SARIF levels, from the top down
+
+
+def context(assessment: Assessment) -> dict[str, Any]:
+    answers = {
+        a.question: a.label + ("" if a.source == "given" else " (assumed: not answered)")
+        for a in assessment.answers
+    }
+    matrix = assessment.risk_matrix
+    severities = assessment.severity_levels
+    levels = assessment.risk_levels
+
+    def tone(level: str) -> str:
+        # A pack may name its own risk levels; colours and SARIF levels go by rank from the top.
+        if level not in levels:
+            return "none"
+        return TONES[min(len(levels) - 1 - levels.index(level), len(TONES) - 1)]
+
+    return {
+        "a": assessment,
+        "answer": lambda qid: answers.get(qid, ""),
+        "risk_of": lambda likelihood, severity: matrix[likelihood][severities.index(severity)],
+        "tone": tone,
+        "serious": lambda level: tone(level) in ("critical", "high"),
+    }
+
+
+def render_template(
+    template: str,
+    escape: Callable[[Any], str] | None,
+    context: dict[str, Any],
+    template_dir: Path | None,
+) -> str:
+    """Render one template (an organisation's own first) with every value escaped by `escape`
+    (None: HTML, which Jinja's autoescape escapes)."""
+    # Imported here: jinja2 costs start-up time that `check` and `--format json` never need.
+    import jinja2
+    from markupsafe import Markup
+
+    from threatmodel.render.sandbox import (
+        BoundedSandbox,
+        FolderLoader,
+        TemplateTooCostly,
+        render_bounded,
+    )
+
+    def finalize(value: Any) -> Any:
+        # Every {{ expression }} is escaped for the format unless a template marks it `|safe`,
+        # so forgetting a filter can never let what a user typed become markup or code.
+        if isinstance(value, Markup):
+            return value
+        if escape is None:  # HTML: autoescape follows; control characters are not HTML at all
+            return without_controls(value) if isinstance(value, str) else value
+        return escape(value)
+
+    search = [template_dir] if template_dir else []
+    env = BoundedSandbox(
+        loader=FolderLoader([*search, data_dir("templates")]),
+        undefined=jinja2.StrictUndefined,
+        autoescape=escape is None,
+        finalize=finalize,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    _add_filters(env.filters, Markup, escape)
+    env.tests["serious"] = context["serious"]
+    try:
+        loaded = env.get_template(template)
+        return render_bounded(loaded, context)
+    except TemplateTooCostly as exc:
+        frame, line = _template_frame(exc)
+        raise InputError(frame or template, f"template refused: it {exc}", line) from None
+    except InputError:
+        raise  # a template file refused by the reader (too large, outside its folder)
+    except jinja2.TemplateSyntaxError as exc:
+        name = exc.filename or template
+        raise InputError(name, f"template error: {exc.message}", exc.lineno) from None
+    except Exception as exc:
+        # A template, built-in or the organisation's own, failed while rendering: name it and
+        # its line; never a traceback.
+        frame, line = _template_frame(exc)
+        raise InputError(frame or template, f"template error: {exc}", line) from None
+
+
+def _add_filters(
+    filters: dict[str, Any], markup: type, escape: Callable[[Any], str] | None
+) -> None:
+    filters["upper_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
+    filters["refs"] = lambda refs: "; ".join(f"{k} {', '.join(v)}" for k, v in sorted(refs.items()))
+    filters["num"] = lambda v: format_number(float(v))
+    if escape is md_escape:
+        # markup() wraps text that md_escape has made inert, or ids in a code span (where only
+        # a backtick ends the span, and a pipe would still end a table cell).
+        filters["md"] = lambda v: markup(md_escape(v))
+        filters["code"] = lambda v: markup(
+            "`" + " ".join(str(v).replace("`", "'").replace("|", "\\|").split()) + "`"
+        )
+
+
+def _template_frame(exc: BaseException) -> tuple[str | None, int | None]:
+    tb = exc.__traceback__
+    where: str | None = None
+    line: int | None = None
+    while tb is not None:
+        filename = tb.tb_frame.f_code.co_filename
+        if filename.endswith(".j2"):
+            where, line = filename, tb.tb_lineno
+        tb = tb.tb_next
+    return where, line
