@@ -622,10 +622,11 @@ def test_temporary_files_of_a_killed_save_are_cleaned_and_named(tmp_path: Path) 
 
 
 def test_an_edited_cache_entry_is_a_miss_not_a_pack(
-    cli: Cli, tmp_path_factory: pytest.TempPathFactory
+    cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from threatmodel.pack import cache as packcache
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))  # this test's entries only
     assert cli("check", CELEBRITY).code == 1
     for path in packcache.folder().glob("pack-*.json"):
         header, _, content = path.read_bytes().partition(b"\n")
@@ -637,9 +638,10 @@ def test_an_edited_cache_entry_is_a_miss_not_a_pack(
     assert "overall risk critical; check FAILED" in result.out
 
 
-def test_old_cache_entries_are_pruned(tmp_path: Path) -> None:
+def test_old_cache_entries_are_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from threatmodel.pack import cache as packcache
 
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     folder = packcache.folder()
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(packcache.KEEP_ENTRIES + 5):

@@ -23,6 +23,7 @@ from threatmodel.language.types import label
 from threatmodel.language.values import show
 from threatmodel.pack.answersfile import Answers
 from threatmodel.pack.layered import Pack
+from threatmodel.pack.models import QuestionRoles
 
 
 def assess(
@@ -57,9 +58,7 @@ def assess(
         ),
         answers_file=answers.path.name,
         answers_sha256=answers.sha256,
-        system={
-            k: str(resolved.values.get(f"system.{k}", "")) for k in ("name", "purpose", "owner")
-        },
+        system=_system(resolved, scale.questions),
         overall_risk=_highest([t.risk for t in threats], scale.risk),
         overall_residual_risk=_highest([t.residual_risk for t in threats], scale.risk),
         risk_levels=scale.risk,
@@ -80,6 +79,11 @@ def assess(
         catalogue=plan.catalogue(pack),
         parameters={"enumeration": scale.enumeration.model_dump()},
     )
+
+
+def _system(resolved: Resolved, roles: QuestionRoles) -> dict[str, str]:
+    ids = {"name": roles.system_name, "purpose": roles.system_purpose, "owner": roles.system_owner}
+    return {key: str(resolved.values.get(qid, "")) for key, qid in ids.items()}
 
 
 def _provenance(answers: Answers) -> Provenance:

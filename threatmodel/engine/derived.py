@@ -13,9 +13,9 @@ from threatmodel.pack.models import Scoring
 
 def derive(values: Mapping[str, Any], scoring: Scoring) -> dict[str, Any]:
     """The derived facts for these resolved answers."""
-    if "inputs.space_size" not in values:  # pragma: no cover - always resolved (worst case)
+    if scoring.questions.space_size not in values:  # a branch hid it: nothing to estimate
         return {}
-    estimate = enumeration.estimate(values, scoring.enumeration)
+    estimate = enumeration.estimate(values, scoring.enumeration, scoring.questions)
     days = estimate["expected_days_to_first_hit"]
     return {
         "derived.enumeration_days": days,

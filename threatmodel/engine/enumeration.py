@@ -11,27 +11,21 @@ from collections.abc import Mapping
 from typing import Any
 
 from threatmodel.language.numbers import format_number
-from threatmodel.pack.models import EnumerationParameters
+from threatmodel.pack.models import EnumerationParameters, QuestionRoles
 
 SECONDS_PER_DAY = 86_400
-INPUTS = (  # the answers the estimate reads
-    "inputs.space_size",
-    "access.rate_limited",
-    "access.queries_per_day",
-    "access.cheap_identities",
-    "access.model_distributed",
-    "adversary.motivation",
-)
 
 
-def estimate(values: Mapping[str, Any], params: EnumerationParameters) -> dict[str, Any]:
+def estimate(
+    values: Mapping[str, Any], params: EnumerationParameters, roles: QuestionRoles
+) -> dict[str, Any]:
     """The figures of the enumeration estimate, and one sentence that states them."""
-    space = float(values["inputs.space_size"])
-    rate, identities, basis = _rate(values, params)
+    space = float(values[roles.space_size])
+    rate, identities, basis = _rate(values, params, roles)
     per_day = rate * identities
     queries = (space + 1) / (params.matches_sought + 1)
     days = queries / per_day
-    motivation = str(values.get("adversary.motivation", "high"))
+    motivation = str(values.get(roles.motivation, "high"))
     patience = params.patience_days.get(motivation, max(params.patience_days.values()))
     return {
         "space_size": space,
@@ -60,16 +54,19 @@ def level_for(days: float, patience: float) -> str:
     return "negligible"
 
 
-def _rate(values: Mapping[str, Any], params: EnumerationParameters) -> tuple[float, float, str]:
-    if values.get("access.model_distributed") is True:
+def _rate(
+    values: Mapping[str, Any], params: EnumerationParameters, roles: QuestionRoles
+) -> tuple[float, float, str]:
+    if values.get(roles.model_distributed) is True:
         rate = params.local_queries_per_second * SECONDS_PER_DAY
         return rate, 1.0, "a local copy of the distributed model"
-    identities = params.cheap_identity_multiplier if values.get("access.cheap_identities") else 1.0
+    cheap = values.get(roles.cheap_identities) is True
+    identities = params.cheap_identity_multiplier if cheap else 1.0
     many = f", from {format_number(identities)} cheap identities" if identities > 1 else ""
     rate = params.unlimited_queries_per_second * SECONDS_PER_DAY
-    if values.get("access.rate_limited") is True:
+    if values.get(roles.rate_limited) is True:
         # A limit above what one actor gets with no limit at all does not speed them up.
-        limit = min(float(values["access.queries_per_day"]), rate)
+        limit = min(float(values[roles.queries_per_day]), rate)
         return limit, identities, f"{format_number(limit)} queries a day per actor{many}"
     speed = format_number(params.unlimited_queries_per_second)
     return rate, identities, f"no per-actor limit, about {speed} queries a second each{many}"

@@ -18,7 +18,14 @@ from threatmodel.engine.screening import facts_for
 from threatmodel.language.conditions import Condition, Named, questions_read
 from threatmodel.language.values import show
 from threatmodel.pack.answersfile import AnswersFile
-from threatmodel.pack.models import Factor, Modifier, Reduction, Scoring, Threat
+from threatmodel.pack.models import (
+    Factor,
+    Modifier,
+    QuestionRoles,
+    Reduction,
+    Scoring,
+    Threat,
+)
 
 
 def score_threat(
@@ -37,13 +44,23 @@ def score_threat(
         return None
     estimate = None
     if threat.estimate == "enumeration":
-        estimate = enumeration.estimate(resolved.values, scale.enumeration)
+        estimate = enumeration.estimate(resolved.values, scale.enumeration, scale.questions)
     steps: list[ScoreStep] = []
     likelihood = _factor(
-        "likelihood", threat.likelihood, resolved, scale.likelihood, steps, estimate
+        "likelihood",
+        threat.likelihood,
+        resolved,
+        scale.likelihood,
+        steps,
+        estimate,
+        scale.questions,
     )
-    likelihood = _with_evidence(likelihood, mine, resolved, scale.likelihood, steps, estimate)
-    severity = _factor("severity", threat.severity, resolved, scale.severity, steps, None)
+    likelihood = _with_evidence(
+        likelihood, mine, resolved, scale.likelihood, steps, estimate, scale.questions
+    )
+    severity = _factor(
+        "severity", threat.severity, resolved, scale.severity, steps, None, scale.questions
+    )
     measures = _measures(threat, decisions)
     mitigations = [
         MitigationOut(
@@ -76,7 +93,7 @@ def score_threat(
         because=tuple(because),
         facts=tuple(facts),
         steps=tuple(steps),
-        reads=threat_reads(threat, resolved.named),
+        reads=threat_reads(threat, resolved.named, scale.questions),
         mitigations=tuple(m.title for m in mitigations if m.relevant),
         mitigation_details=tuple(mitigations),
         references=threat.references,
@@ -99,9 +116,10 @@ def _with_evidence(
     levels: tuple[str, ...],
     steps: list[ScoreStep],
     estimate: dict[str, Any] | None,
+    roles: QuestionRoles,
 ) -> str:
-    has_dp = resolved.values.get("training.differential_privacy") is True
-    exposed = resolved.values.get("outputs.exposed")
+    has_dp = resolved.values.get(roles.differential_privacy) is True
+    exposed = resolved.values.get(roles.outputs_exposed)
     for m in measurements:
         new = moved_level(level, levels, m, has_dp)
         reason = summary(m) + ("" if new != level else " The likelihood stands.")
@@ -121,13 +139,13 @@ def _with_evidence(
     return level
 
 
-def threat_reads(threat: Threat, named: Named) -> tuple[str, ...]:
+def threat_reads(threat: Threat, named: Named, roles: QuestionRoles) -> tuple[str, ...]:
     """Every answer the threat's rules read, in a stable order."""
     conditions: list[Condition] = [threat.applies_when]
     conditions += [m.when for f in (threat.likelihood, threat.severity) for m in f.modifiers]
     read = [q for cond in conditions for q in questions_read(cond, named)]
     if threat.estimate == "enumeration":
-        read += enumeration.INPUTS
+        read += roles.enumeration_inputs()
     return tuple(dict.fromkeys(read))
 
 
@@ -138,6 +156,7 @@ def _factor(
     levels: tuple[str, ...],
     steps: list[ScoreStep],
     estimate: dict[str, Any] | None,
+    roles: QuestionRoles,
 ) -> str:
     level = factor.base
     if factor.from_estimate and estimate is not None:
@@ -146,7 +165,8 @@ def _factor(
             f"{estimate['statement']} An adversary of this motivation keeps trying for about "
             f"{show(estimate['adversary_patience_days'])} days."
         )
-        assumed = any(q in resolved.assumed for q in enumeration.INPUTS)
+        inputs = roles.enumeration_inputs()
+        assumed = any(q in resolved.assumed for q in inputs)
         steps.append(
             ScoreStep(
                 aspect=aspect,
@@ -154,7 +174,7 @@ def _factor(
                 after=level,
                 reason=reason,
                 assumed=assumed,
-                questions=enumeration.INPUTS,
+                questions=inputs,
             )
         )
     for modifier in factor.modifiers:

@@ -20,7 +20,7 @@ from threatmodel.language.model import Loc, format_loc
 from threatmodel.language.questions import Question
 from threatmodel.language.types import coerce, type_of
 from threatmodel.language.values import UNKNOWN
-from threatmodel.pack.models import ScreeningFile, Threat
+from threatmodel.pack.models import ROLE_TYPES, Scoring, ScreeningFile, Threat
 from threatmodel.pack.yamlsafe import Document
 
 if TYPE_CHECKING:  # pack imports this module; only the type is needed here
@@ -61,6 +61,22 @@ def check_refs(
             f"conditions they use; the limit is {MAX_DEPTH}",
         )
     return deep
+
+
+def check_roles(doc: Document, scoring: Scoring, questions: dict[str, Question]) -> None:
+    """Every question the engine reads by role exists and has the type the role needs."""
+    for role, qtype in ROLE_TYPES.items():
+        qid = getattr(scoring.questions, role)
+        loc: Loc = ("questions", role)
+        question = questions.get(qid)
+        if question is None:
+            hint = did_you_mean(qid, questions)
+            raise doc.error(loc, f"questions.{role}: no question {brief(qid, 60)}{hint}")
+        if question.type != qtype:
+            raise doc.error(
+                loc,
+                f"questions.{role}: '{qid}' is a {question.type} question; {role} needs {qtype}",
+            )
 
 
 def check_worst_case(doc: Document, loc: Loc, question: Question) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from threatmodel.engine import enumeration
 from threatmodel.engine.resolve import resolve
 from threatmodel.engine.scoring import score_threat
 from threatmodel.language.conditions import Condition, questions_read
@@ -85,7 +84,7 @@ def _condition_findings(pack: Pack, threat: Threat, where: str) -> list[Finding]
 
 def _unused_questions(pack: Pack) -> list[Finding]:
     """A question no rule reads costs every team an answer for nothing."""
-    used = set(enumeration.INPUTS)
+    used = set(pack.scale.questions.enumeration_inputs())
     conditions = [c for t in pack.threats.values() for _, c in _threat_conditions(t)]
     conditions += [q.when for q in pack.questions.values() if q.when is not None]
     if pack.screening is not None:

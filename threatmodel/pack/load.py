@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -93,24 +94,33 @@ def _from_cache(data: dict[str, Any]) -> Pack:
     )
 
 
+@dataclass
+class _Pending:
+    """What is checked once every pack is in: a threat, a named condition or a screening may
+    use a later pack's questions, and the scoring in force is the last pack's."""
+
+    threats: list[tuple[Document, Threat]] = field(default_factory=list)
+    named: list[tuple[Document, str]] = field(default_factory=list)
+    screenings: list[tuple[Document, ScreeningFile]] = field(default_factory=list)
+    scoring: Document | None = None
+
+
 def _load(folders: list[Path], digests: dict[Path, str]) -> Pack:
     pack = Pack()
-    # Threats are checked once every pack is in, since a threat may use a later pack's questions.
-    pending: list[tuple[Document, Threat]] = []
-    named: list[tuple[Document, str]] = []
-    screenings: list[tuple[Document, ScreeningFile]] = []
+    pending = _Pending()
     for folder in folders:
         digest = digests.get(folder.resolve(), "")
-        added, replaced = _add_pack(pack, folder, digest, named, screenings)
-        pending = [(d, t) for d, t in pending if t.id not in replaced] + added
-    if pack.scoring is None:
+        added, replaced = _add_pack(pack, folder, digest, pending)
+        pending.threats = [(d, t) for d, t in pending.threats if t.id not in replaced] + added
+    if pack.scoring is None or pending.scoring is None:
         raise InputError(None, "no pack declares scoring.yaml")
-    for doc, name in named:
+    packcheck.check_roles(pending.scoring, pack.scoring, pack.questions)
+    for doc, name in pending.named:
         cond = pack.conditions[name]
         packcheck.check_condition(doc, ("conditions", name), cond, pack.testable, pack.depths)
-    for doc, threat in pending:
+    for doc, threat in pending.threats:
         packcheck.check_threat(pack, doc, threat)
-    pack.screening = _merged_screening(pack, screenings)
+    pack.screening = _merged_screening(pack, pending.screenings)
     return pack
 
 
@@ -132,8 +142,7 @@ def _add_pack(
     pack: Pack,
     folder: Path,
     digest: str,
-    named: list[tuple[Document, str]],
-    pending_screening: list[tuple[Document, ScreeningFile]],
+    pending: _Pending,
 ) -> tuple[list[tuple[Document, Threat]], set[str]]:
     """Add one pack's files; return its threats (to check once all packs are in) and the ids of
     earlier threats it overrides or disables."""
@@ -153,16 +162,17 @@ def _add_pack(
     )
     pack.packs.append(info)
     if (folder / "conditions.yaml").exists():
-        named += _add_conditions(pack, load_yaml(folder / "conditions.yaml", folder))
+        pending.named += _add_conditions(pack, load_yaml(folder / "conditions.yaml", folder))
     if (folder / "questions.yaml").exists():
         _add_questions(pack, load_yaml(folder / "questions.yaml", folder), manifest.name)
     if (folder / "scoring.yaml").exists():
         doc = load_yaml(folder / "scoring.yaml", folder)
         pack.scoring = parse_model(Scoring, doc, doc.data)
         pack.owner["scoring"] = manifest.name
+        pending.scoring = doc
     if (folder / "screening.yaml").exists():
         doc = load_yaml(folder / "screening.yaml", folder)
-        pending_screening.append((doc, parse_model(ScreeningFile, doc, doc.data)))
+        pending.screenings.append((doc, parse_model(ScreeningFile, doc, doc.data)))
     if (folder / "baseline.yaml").exists():
         pack.baselines[manifest.name] = _baseline(load_yaml(folder / "baseline.yaml", folder), pack)
     replaced = _disable_and_release(pack, manifest, manifest_doc)

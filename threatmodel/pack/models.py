@@ -244,6 +244,62 @@ class EvidenceThresholds(Model):
     )
 
 
+class QuestionRoles(Model):
+    """The questions the engine itself reads, by role: the enumeration estimate, the evidence
+    rules and the document header. The built-in pack's ids are the defaults; a pack that asks
+    these things under its own ids points the roles at them."""
+
+    space_size: str = Field("inputs.space_size", description="number: plausible inputs.")
+    rate_limited: str = Field("access.rate_limited", description="bool: a per-actor limit.")
+    queries_per_day: str = Field(
+        "access.queries_per_day", description="number: one actor's daily limit."
+    )
+    cheap_identities: str = Field(
+        "access.cheap_identities", description="bool: many identities come cheap."
+    )
+    model_distributed: str = Field(
+        "access.model_distributed", description="bool: the weights are in other hands."
+    )
+    motivation: str = Field(
+        "adversary.motivation",
+        description="choice: whose values are the keys of `enumeration.patience_days`.",
+    )
+    differential_privacy: str = Field(
+        "training.differential_privacy", description="bool: trained with a DP guarantee."
+    )
+    outputs_exposed: str = Field("outputs.exposed", description="multi: what is returned.")
+    system_name: str = Field("system.name", description="text: the system's name.")
+    system_purpose: str = Field("system.purpose", description="text: its purpose.")
+    system_owner: str = Field("system.owner", description="text: who owns it.")
+
+    def enumeration_inputs(self) -> tuple[str, ...]:
+        """The answers the enumeration estimate reads."""
+        return (
+            self.space_size,
+            self.rate_limited,
+            self.queries_per_day,
+            self.cheap_identities,
+            self.model_distributed,
+            self.motivation,
+        )
+
+
+ROLE_TYPES = {
+    "space_size": "number",
+    "rate_limited": "bool",
+    "queries_per_day": "number",
+    "cheap_identities": "bool",
+    "model_distributed": "bool",
+    "motivation": "choice",
+    "differential_privacy": "bool",
+    "outputs_exposed": "multi",
+    "system_name": "text",
+    "system_purpose": "text",
+    "system_owner": "text",
+}
+"""The type each role's question must have."""
+
+
 class Scoring(Model):
     """`scoring.yaml`: scales, the risk matrix and estimate parameters."""
 
@@ -258,6 +314,9 @@ class Scoring(Model):
     )
     evidence: EvidenceThresholds = Field(
         EvidenceThresholds(), description="How probe measurements are graded."
+    )
+    questions: QuestionRoles = Field(
+        QuestionRoles(), description="The questions the engine reads, by role."
     )
 
     @model_validator(mode="after")

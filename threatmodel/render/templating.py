@@ -10,6 +10,7 @@ from typing import Any
 from threatmodel.engine.assessment import Assessment
 from threatmodel.errors import InputError, without_controls
 from threatmodel.language.numbers import format_number
+from threatmodel.render.document import SERIOUS, answers_in_words, build, tone_of
 from threatmodel.render.escape import md_escape
 from threatmodel.resources import data_dir
 
@@ -17,26 +18,22 @@ TONES = ("critical", "high", "medium", "low")  # colours and SARIF levels, from 
 
 
 def context(assessment: Assessment) -> dict[str, Any]:
-    answers = {
-        a.question: a.label + ("" if a.source == "given" else " (assumed: not answered)")
-        for a in assessment.answers
-    }
+    """What a template sees: the assessment `a`, the document model `doc` (what the Markdown and
+    HTML reports say, decided in Python), and helpers for templates of one's own."""
+    words = answers_in_words(assessment)
     matrix = assessment.risk_matrix
     severities = assessment.severity_levels
-    levels = assessment.risk_levels
 
     def tone(level: str) -> str:
-        # A pack may name its own risk levels; colours and SARIF levels go by rank from the top.
-        if level not in levels:
-            return "none"
-        return TONES[min(len(levels) - 1 - levels.index(level), len(TONES) - 1)]
+        return tone_of(assessment, level, TONES)
 
     return {
         "a": assessment,
-        "answer": lambda qid: answers.get(qid, ""),
+        "doc": build(assessment, TONES),
+        "answer": lambda qid: words.get(qid, ""),
         "risk_of": lambda likelihood, severity: matrix[likelihood][severities.index(severity)],
         "tone": tone,
-        "serious": lambda level: tone(level) in ("critical", "high"),
+        "serious": lambda level: tone(level) in SERIOUS,
     }
 
 

@@ -418,7 +418,7 @@ def test_enumeration_estimate_function_directly() -> None:
         "access.model_distributed": False,
         "adversary.motivation": "low",
     }
-    est = enumeration.estimate(values, PACK.scale.enumeration)
+    est = enumeration.estimate(values, PACK.scale.enumeration, PACK.scale.questions)
     assert est["expected_days_to_first_hit"] == 10.0
     assert est["adversary_patience_days"] == 1
 

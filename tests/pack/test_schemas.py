@@ -18,7 +18,7 @@ from threatmodel.pack.layered import Pack
 from threatmodel.pack.load import load_packs
 from threatmodel.pack.schemas import answers_schema, pack_schema, to_text
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "rules"
 ANSWER_FILES = [*sorted((ROOT / "examples").glob("*.yaml")), RULES / "baseline.yaml"]
 PACK_FILES = [
