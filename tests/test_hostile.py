@@ -449,7 +449,7 @@ def test_the_repository_project_file_is_honoured_and_named(cli: Cli, tmp_path: P
     answers.write_text(CELEBRITY.read_text())
     result = cli("check", answers)
     assert result.code == 0, result.out
-    assert f"{answers}: project file {found}; packs: core 0.1.0 (" in result.out
+    assert f"{answers}: project file {found}; packs: core 0.2.0 (" in result.out
     assert f"pk 0.1.0 ({(repo / 'pk').resolve()})" in result.out
 
 

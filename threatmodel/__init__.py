@@ -1,3 +1,3 @@
 """threatmodel: privacy threat modelling for machine-learning classifiers."""
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"

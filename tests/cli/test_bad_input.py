@@ -592,8 +592,8 @@ PACK_CASES = {
         THREAT_FILE,
         24,
         "refrences: unknown key 'refrences' (expected one of: applies_when, cases, deprecated, "
-        "description, estimate, id, likelihood, mitigations, references, severity, summary, "
-        "title)",
+        "description, estimate, id, in_this_system, likelihood, mitigations, needs, references, "
+        "severity, summary, title)",
     ),
     # ---- manifest
     "engine-range-not-satisfied": BrokenPack(

@@ -88,9 +88,9 @@ def test_check_passes_below_level(cli: Callable[..., Result], tmp_path: Path) ->
     answers["answers"]["outputs"]["individual_rules"] = False
     answers["answers"]["inputs"]["kinds"] = ["free_text"]
     path = _write(tmp_path / "a.yaml", answers)
-    result = cli("check", path, "--fail-on", "medium")
+    result = cli("check", path, "--fail-on", "high")
     assert result.code == 0, result.out
-    assert "check passed at --fail-on medium" in result.out
+    assert "check passed at --fail-on high" in result.out
 
 
 def test_check_rejects_unknown_level(cli: Callable[..., Result]) -> None:

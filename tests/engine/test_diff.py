@@ -124,7 +124,7 @@ def test_exposing_a_probability_vector(pack: Pack, scores: Path) -> None:
     }
     changed = {c.id: (c.risk.old, c.risk.new, c.because) for c in d.threats_changed}
     assert changed["linkage-reidentification"] == ("low", "critical", ("outputs.exposed",))
-    assert changed["model-extraction"] == ("low", "medium", ("outputs.exposed",))
+    assert changed["model-extraction"] == ("medium", "critical", ("outputs.exposed",))
     assert set(changed) == {"linkage-reidentification", "membership-inference", "model-extraction"}
 
 
@@ -133,9 +133,9 @@ def test_the_reverse_diff_mirrors_it(pack: Pack, scores: Path) -> None:
     assert back.threats_disappeared == forward.threats_appeared
     assert back.threats_appeared == ()
     assert [(c.id, c.risk.new) for c in back.threats_changed] == [
+        ("model-extraction", "medium"),
         ("linkage-reidentification", "low"),
         ("membership-inference", "low"),
-        ("model-extraction", "low"),
     ]
     assert not back.risk_rose
 
@@ -210,11 +210,12 @@ def test_regressions_find_new_threats_and_rises(pack: Pack, unlimited: Path) -> 
 
 def test_no_regressions_when_risks_only_fell(pack: Pack, scores: Path) -> None:
     worse, better = load_side(scores, pack), load_side(CELEBRITY, pack)
+    # Membership inference does not rise: a well-generalising ensemble on two million records
+    # leaves little trace of any one of them, vector or not.
     assert diffing.regressions(better, worse) == [
         "linkage-reidentification",
-        "model-inversion",
-        "membership-inference",
         "model-extraction",
+        "model-inversion",
         "output-overexposure",
         "property-inference",
     ]

@@ -102,7 +102,7 @@ def test_lint_and_test_without_a_folder_use_the_project(
     (tmp_path / ".threatmodel.yaml").write_text("rules: [rules]\n")
     monkeypatch.chdir(tmp_path)
     assert "vendor-input-retention" in cli("rules", "test").out
-    assert cli("rules", "lint").out.startswith("14 threats")
+    assert cli("rules", "lint").out.startswith("15 threats")
 
 
 def test_an_override_of_input_enumeration_keeps_its_estimate(
@@ -143,7 +143,7 @@ def test_comments_at_the_top_survive_the_interview(tmp_path: Path) -> None:
 def test_a_pack_new_since_the_answers_is_named(cli: Callable[..., Result], tmp_path: Path) -> None:
     assert cli("rules", "init", tmp_path / "acme").code == 0
     data = yaml.safe_load(CELEBRITY.read_text())
-    data["provenance"] = {"packs": [{"name": "core", "version": "0.1.0"}]}
+    data["provenance"] = {"packs": [{"name": "core", "version": "0.2.0"}]}
     answers = _write(tmp_path / "a.yaml", data)
     result = cli("report", answers, "--rules", tmp_path / "acme", "-f", "json")
     notices = json.loads(result.out)["notices"]

@@ -165,8 +165,17 @@ def test_missing_answer_becomes_worst_case() -> None:
         "explanation",
         "embedding",
     ]
-    assert resolved.assumed == {"access.exposure": "missing", "outputs.exposed": "missing"}
-    assert resolved.missing == ["access.exposure", "outputs.exposed"]
+    # The worst case of `outputs.exposed` includes explanations, which opens their branch.
+    assert resolved.assumed == {
+        "access.exposure": "missing",
+        "outputs.exposed": "missing",
+        "outputs.explanation_source": "missing",
+    }
+    assert resolved.missing == [
+        "access.exposure",
+        "outputs.exposed",
+        "outputs.explanation_source",
+    ]
     assert [(a.question, a.answer, a.assumed) for a in resolved.assumptions] == [
         ("access.exposure", "missing", "public"),
         (
@@ -174,6 +183,7 @@ def test_missing_answer_becomes_worst_case() -> None:
             "missing",
             "[label, score, probability_vector, top_k, ranking, explanation, embedding]",
         ),
+        ("outputs.explanation_source", "missing", "real_records"),
     ]
 
 
@@ -300,7 +310,8 @@ def test_celebrity_case_scores_critical_with_reasons() -> None:
         ("severity", "limited", "significant"),
         ("severity", "significant", "maximum"),
     ]
-    assert enum.because[:7] == (
+    assert enum.because[:8] == (
+        "inputs.space_size = 10,000,000",
         "inputs.caller_controls = full",
         "outputs.visible_to_submitter = true",
         "access.exposure = public",

@@ -42,7 +42,7 @@ def test_a_pack_overrides_and_disables_built_in_threats(
             "title: Telling whether a person was in the training data",
             "title: Acme membership inference",
         )
-        .replace("  base: limited\n", "  base: significant\n", 1)
+        .replace("  base: limited\n", "  base: maximum\n", 1)
     )
     org = _pack(
         tmp_path / "org",
@@ -163,7 +163,7 @@ def test_deprecation_and_new_questions_are_reported(
     data = yaml.safe_load(CELEBRITY.read_text())
     data["answers"]["vendor"] = {"retains_inputs": True}
     data["provenance"] = {
-        "packs": [{"name": "core", "version": "0.1.0"}, {"name": "acme", "version": "0.1.0"}]
+        "packs": [{"name": "core", "version": "0.2.0"}, {"name": "acme", "version": "0.1.0"}]
     }
     answers = tmp_path / "a.yaml"
     answers.write_text(yaml.safe_dump(data))

@@ -49,6 +49,10 @@ def assess(
     rules: RulesOpt = None,
     template_dir: TemplateDirOpt = None,
     evidence: EvidenceOpt = None,
+    by: Annotated[
+        str | None,
+        typer.Option("--by", help="Your name, recorded as who answered (document control)."),
+    ] = None,
 ) -> int:
     """Interactive questionnaire; saves each answer at once, then writes the report."""
     from threatmodel.interview.prompts import terminal_ready
@@ -68,7 +72,7 @@ def assess(
     pack = load_packs(project.rule_folders(answers, rules))
     template_dir = template_dir or _project_template_dir(answers)
     _check_output_options(fmt.value, template_dir)  # before the interview, not after it
-    with Interview.open(pack, answers, Prompter(), say) as interview:
+    with Interview.open(pack, answers, Prompter(), say, by) as interview:
         interview.run(review_all=review)
     assessment = assess_file(answers, pack, evidence_path=evidence)
     _emit(assessment, fmt.value, target, template_dir)

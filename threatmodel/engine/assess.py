@@ -12,18 +12,19 @@ from threatmodel.engine.assessment import (
     Assumption,
     PackRef,
     Provenance,
+    RuledOut,
     ThreatOut,
 )
 from threatmodel.engine.evidence import Measurement
 from threatmodel.engine.resolve import NOT_STATED, Resolved, resolve
 from threatmodel.engine.scoring import score_threat
-from threatmodel.engine.screening import screen
+from threatmodel.engine.screening import facts_for, screen
 from threatmodel.errors import brief
 from threatmodel.language.types import label
 from threatmodel.language.values import show
 from threatmodel.pack.answersfile import Answers
 from threatmodel.pack.layered import Pack
-from threatmodel.pack.models import QuestionRoles
+from threatmodel.pack.models import QuestionRoles, Threat
 
 
 def assess(
@@ -35,11 +36,13 @@ def assess(
     """Which threats apply to these answers, how they score, and every assumption made."""
     resolved = resolve(pack, answers.given)
     scale = pack.scale
-    threats = [
-        result
-        for threat in pack.threats.values()
-        if (result := score_threat(threat, resolved, scale, answers.file, evidence)) is not None
-    ]
+    threats, ruled_out = [], []
+    for threat in pack.threats.values():
+        result = score_threat(threat, resolved, scale, answers.file, evidence, pack.questions)
+        if result is None:
+            ruled_out.append(_ruled_out(threat, resolved))
+        else:
+            threats.append(result)
     threats.sort(
         key=lambda t: (-scale.risk.index(t.risk), -scale.risk.index(t.residual_risk), t.id)
     )
@@ -66,6 +69,7 @@ def assess(
         severity_levels=scale.severity,
         risk_matrix=scale.matrix,
         threats=tuple(threats),
+        ruled_out=tuple(ruled_out),
         assumptions=_with_effects(pack, resolved, threats),
         ignored=tuple(resolved.ignored),
         answers=_answers_out(pack, resolved),
@@ -74,11 +78,23 @@ def assess(
         notices=lifecycle.notices(pack, answers, threats),
         provenance=_provenance(answers),
         recommendations=plan.recommendations(pack, threats),
+        removes_purpose=plan.recommendations(pack, threats, defeating=True),
         action_plan=plan.action_plan(threats),
         prior_consultation=plan.prior_consultation(scale, threats),
         catalogue=plan.catalogue(pack),
         parameters={"enumeration": scale.enumeration.model_dump()},
     )
+
+
+def _ruled_out(threat: Threat, resolved: Resolved) -> RuledOut:
+    """A threat that does not apply, with the answers that broke its condition."""
+    _, deciding = resolved.explain(threat.applies_when)
+    facts = facts_for(deciding, resolved)
+    because = tuple(
+        f"{f.question} = {f.value}" + (" (assumed)" if f.assumed else "") for f in facts
+    )
+    why = " ".join(threat.needs.split()) or "The answers do not meet its conditions."
+    return RuledOut(id=threat.id, title=threat.title, why=why, because=because, facts=facts)
 
 
 def _system(resolved: Resolved, roles: QuestionRoles) -> dict[str, str]:

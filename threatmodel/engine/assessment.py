@@ -39,6 +39,9 @@ class MitigationOut(Model):
     description: str = Field(description="What to do and what it changes.")
     reduces: dict[str, int] = Field(description="Steps it lowers likelihood and severity by.")
     relevant: bool = Field(True, description="False when the answers show it is already in place.")
+    defeats_purpose: bool = Field(
+        False, description="It removes the risk by removing what the system is for."
+    )
 
 
 class MeasureOut(Model):
@@ -66,7 +69,12 @@ class ThreatOut(Model):
     id: str = Field(description="Threat id.")
     title: str = Field(description="Short title.")
     summary: str = Field(description="One sentence: what happens.")
-    description: str = Field(description="The attack story.")
+    description: str = Field(description="The attack story, as the pack tells it.")
+    in_this_system: str = Field(
+        "",
+        description="The attack in this system, composed from its answers: who could do it, "
+        "how, what they would learn, about whom, at what scale.",
+    )
     likelihood: str = Field(description="Inherent likelihood.")
     severity: str = Field(description="Inherent severity.")
     risk: str = Field(description="Inherent risk: the matrix cell of likelihood and severity.")
@@ -90,6 +98,16 @@ class ThreatOut(Model):
     on_evidence: bool = Field(
         False, description="True when it applies only because a measurement showed a leak."
     )
+
+
+class RuledOut(Model):
+    """A threat of the packs that does not apply, and the answers that rule it out."""
+
+    id: str = Field(description="Threat id.")
+    title: str = Field(description="Short title.")
+    why: str = Field("", description="What the threat needs that this system does not have.")
+    because: tuple[str, ...] = Field(description="The answers that rule it out, `q = value`.")
+    facts: tuple[Fact, ...] = Field((), description="The same answers, structured.")
 
 
 class Assumption(Model):
@@ -178,11 +196,14 @@ class Screening(Model):
 class Recommendation(Model):
     """A pack mitigation not yet recorded, and how much residual risk it would remove."""
 
-    threat: str = Field(description="Threat id.")
+    threat: str = Field(description="The threat it lowers most (its id).")
     mitigation: str = Field(description="Mitigation id, usable in `measures`.")
     title: str = Field(description="The measure.")
-    risk_now: str = Field(description="The threat's residual risk now.")
+    risk_now: str = Field(description="That threat's residual risk now.")
     risk_after: str = Field(description="Its residual risk with this measure implemented.")
+    threats: tuple[str, ...] = Field(
+        (), description="Every applying threat whose residual risk it lowers."
+    )
 
 
 class ActionItem(Model):
@@ -244,6 +265,9 @@ class Assessment(Model):
         description="Likelihood level -> the risk for each severity level, in severity order.",
     )
     threats: tuple[ThreatOut, ...] = Field(description="Threats that apply, highest risk first.")
+    ruled_out: tuple[RuledOut, ...] = Field(
+        (), description="Threats of the packs that do not apply, with the answers why."
+    )
     assumptions: tuple[Assumption, ...] = Field(description="Worst-case assumptions made.")
     ignored: tuple[Ignored, ...] = Field(description="Answers ignored (question hidden).")
     answers: tuple[AnswerOut, ...] = Field(description="Every answer as counted.")
@@ -261,7 +285,13 @@ class Assessment(Model):
         description="Who answered, when, and where.",
     )
     recommendations: tuple[Recommendation, ...] = Field(
-        (), description="The measures that would lower residual risk most, best first."
+        (),
+        description="The measures that would lower residual risk most, best first (never one "
+        "that removes the system's purpose).",
+    )
+    removes_purpose: tuple[Recommendation, ...] = Field(
+        (),
+        description="Measures that would remove the risk, and the purpose with it: listed apart.",
     )
     action_plan: tuple[ActionItem, ...] = Field((), description="Recorded measures, by due date.")
     prior_consultation: bool = Field(

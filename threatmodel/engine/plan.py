@@ -4,9 +4,11 @@ threats and the pack."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from threatmodel.engine.assessment import ActionItem, CatalogueEntry, Recommendation, ThreatOut
 from threatmodel.pack.layered import Pack
-from threatmodel.pack.models import Reduction, Scoring
+from threatmodel.pack.models import Mitigation, Reduction, Scoring
 
 RECOMMENDATIONS = 3
 PRIOR_CONSULTATION_FROM = "high"
@@ -30,31 +32,67 @@ def action_plan(threats: list[ThreatOut]) -> tuple[ActionItem, ...]:
     return tuple(sorted(items, key=lambda i: (i.due is None, i.due or "", i.threat)))
 
 
-def recommendations(pack: Pack, threats: list[ThreatOut]) -> tuple[Recommendation, ...]:
-    """The pack mitigations, not yet recorded, that would lower a residual risk most."""
-    scale = pack.scale
-    candidates = []
+def recommendations(
+    pack: Pack, threats: list[ThreatOut], defeating: bool = False
+) -> tuple[Recommendation, ...]:
+    """The pack mitigations, not yet recorded, that would lower residual risk most.
+
+    The same advice under several threats is one entry, and it counts for every threat it
+    lowers: returning the label only, which lowers four threats, comes before a measure that
+    lowers one. A measure that would remove the system's purpose is never among them; with
+    `defeating`, those are listed instead (to be shown apart)."""
+    hits: dict[str, list[_Hit]] = {}
     for threat in threats:
-        recorded = {m.measure for m in threat.measures}
-        now = scale.risk.index(threat.residual_risk)
-        relevant = {m.id for m in threat.mitigation_details if m.relevant}
-        for mitigation in pack.threats[threat.id].mitigations:
-            if mitigation.id in recorded or mitigation.id not in relevant:
-                continue
-            after = _risk_after(scale, threat, mitigation.reduces)
-            gain = now - scale.risk.index(after)
-            if gain > 0:
-                candidates.append((gain, now, threat, mitigation, after))
-    candidates.sort(key=lambda c: (-c[0], -c[1], c[2].id, c[3].id))
-    return tuple(
-        Recommendation(
-            threat=threat.id,
-            mitigation=mitigation.id,
-            title=mitigation.title,
-            risk_now=threat.residual_risk,
-            risk_after=after,
-        )
-        for _, _, threat, mitigation, after in candidates[:RECOMMENDATIONS]
+        for hit in _hits(pack, threat):
+            if hit.mitigation.defeats_purpose == defeating:
+                hits.setdefault(hit.mitigation.same_as or hit.mitigation.id, []).append(hit)
+    ranked = sorted(
+        hits.values(),
+        key=lambda found: (
+            -sum(h.gain for h in found),
+            -max(h.now for h in found),
+            found[0].mitigation.id,
+        ),
+    )
+    return tuple(_recommendation(pack.scale, found) for found in ranked[:RECOMMENDATIONS])
+
+
+@dataclass(frozen=True)
+class _Hit:
+    """A mitigation that would lower one threat's residual risk."""
+
+    threat: ThreatOut
+    mitigation: Mitigation
+    now: int
+    gain: int
+    after: str
+
+
+def _hits(pack: Pack, threat: ThreatOut) -> list[_Hit]:
+    scale = pack.scale
+    recorded = {m.measure for m in threat.measures}
+    relevant = {m.id for m in threat.mitigation_details if m.relevant}
+    now = scale.risk.index(threat.residual_risk)
+    found = []
+    for mitigation in pack.threats[threat.id].mitigations:
+        if mitigation.id in recorded or mitigation.id not in relevant:
+            continue
+        after = _risk_after(scale, threat, mitigation.reduces)
+        gain = now - scale.risk.index(after)
+        if gain > 0:
+            found.append(_Hit(threat, mitigation, now, gain, after))
+    return found
+
+
+def _recommendation(scale: Scoring, found: list[_Hit]) -> Recommendation:
+    best = max(found, key=lambda h: (h.gain, h.now))
+    return Recommendation(
+        threat=best.threat.id,
+        mitigation=best.mitigation.id,
+        title=best.mitigation.title,
+        risk_now=best.threat.residual_risk,
+        risk_after=best.after,
+        threats=tuple(h.threat.id for h in found),
     )
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from threatmodel.engine import enumeration
@@ -15,7 +16,9 @@ from threatmodel.engine.assessment import (
 from threatmodel.engine.evidence import Measurement, moved_level, overstates, summary
 from threatmodel.engine.resolve import Resolved
 from threatmodel.engine.screening import facts_for
+from threatmodel.engine.story import tell
 from threatmodel.language.conditions import Condition, Named, questions_read
+from threatmodel.language.questions import Question
 from threatmodel.language.values import show
 from threatmodel.pack.answersfile import AnswersFile
 from threatmodel.pack.models import (
@@ -34,6 +37,7 @@ def score_threat(
     scale: Scoring,
     decisions: AnswersFile,
     evidence: tuple[Measurement, ...] = (),
+    questions: Mapping[str, Question] | None = None,
 ) -> ThreatOut | None:
     """The scored threat, or None when it does not apply to these answers (and no measurement
     showed the leak anyway)."""
@@ -69,6 +73,7 @@ def score_threat(
             description=m.description.strip(),
             reduces=m.reduces.model_dump(),
             relevant=m.when is None or resolved.holds(m.when),
+            defeats_purpose=m.defeats_purpose,
         )
         for m in threat.mitigations
     ]
@@ -87,6 +92,7 @@ def score_threat(
         title=threat.title,
         summary=threat.summary.strip(),
         description=threat.description.strip(),
+        in_this_system=tell(threat, resolved, questions or {}),
         likelihood=likelihood,
         severity=severity,
         risk=scale.risk_of(likelihood, severity),

@@ -5,7 +5,6 @@ questionary, so the flow can be read and tested on its own."""
 from __future__ import annotations
 
 import datetime as dt
-import getpass
 import shutil
 import textwrap
 from collections.abc import Callable
@@ -50,14 +49,23 @@ class Interview:
     header: str = ""
     lock: Lock | None = None
     disk: OnDisk | None = None
+    answered_by: str | None = None
+    """The name recorded as having answered: given with `assess --by`, else the one recorded."""
 
     @classmethod
-    def open(cls, pack: Pack, path: Path, asker: Asker, echo: Callable[[str], None]) -> Interview:
+    def open(
+        cls,
+        pack: Pack,
+        path: Path,
+        asker: Asker,
+        echo: Callable[[str], None],
+        answered_by: str | None = None,
+    ) -> Interview:
         """Lock the answers file and start from it if it exists (it must be valid: it is never
         overwritten otherwise), or from nothing. Use it as a context manager, which releases
         the lock."""
         check_writable(path)
-        interview = cls(pack, path, asker, echo, lock=Lock.take(path))
+        interview = cls(pack, path, asker, echo, lock=Lock.take(path), answered_by=answered_by)
         try:
             for stale in stale_temporaries(path):
                 stale.unlink(missing_ok=True)
@@ -73,6 +81,8 @@ class Interview:
     def _take(self, loaded: Answers) -> None:
         """Adopt the file as loaded: its answers, decisions and leading comments."""
         assert self.disk is not None
+        recorded = loaded.file.provenance.answered_by if loaded.file.provenance else None
+        self.answered_by = self.answered_by or recorded
         self.header = leading_comments(loaded.text)
         self.given = dict(loaded.given)
         # Decisions are kept exactly as written; the interview only rewrites answers.
@@ -200,7 +210,7 @@ class Interview:
         if self.disk.changed() is not None:
             self._merge_from_disk()
         provenance = {
-            "answered_by": _user(),
+            "answered_by": self.answered_by,
             "answered_at": dt.datetime.now(tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "packs": [{"name": p.name, "version": p.version} for p in self.pack.packs],
         }
@@ -227,10 +237,3 @@ def _wrap(text: str, indent: str = "") -> str:
     return textwrap.fill(
         " ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent
     )
-
-
-def _user() -> str:
-    try:
-        return getpass.getuser()
-    except (OSError, KeyError):  # no login name in some containers
-        return "unknown"

@@ -50,6 +50,11 @@ class Choice(Model):
     exclusive: bool = Field(
         False, description="multi: this value (e.g. `nothing_sensitive`) excludes all others."
     )
+    phrase: str = Field(
+        "",
+        description="A short noun phrase for sentences a report composes (`stalkers`, "
+        "`sexual orientation`); the label is used when it is empty.",
+    )
 
     @field_validator("value")
     @classmethod

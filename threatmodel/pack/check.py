@@ -21,6 +21,7 @@ from threatmodel.language.questions import Question
 from threatmodel.language.types import coerce, type_of
 from threatmodel.language.values import UNKNOWN
 from threatmodel.pack.models import ROLE_TYPES, Scoring, ScreeningFile, Threat
+from threatmodel.pack.phrases import PLACEHOLDER
 from threatmodel.pack.yamlsafe import Document
 
 if TYPE_CHECKING:  # pack imports this module; only the type is needed here
@@ -103,10 +104,7 @@ def check_threat(pack: Pack, doc: Document, threat: Threat) -> None:
             for key in ("at_least", "at_most"):
                 if getattr(mod, key) is not None:
                     check_level(doc, (*loc, key), getattr(mod, key), levels)
-    for i, mitigation in enumerate(threat.mitigations):
-        if mitigation.when is not None:
-            loc = ("mitigations", i, "when")
-            check_condition(doc, loc, mitigation.when, pack.testable, pack.depths)
+    _check_phrases(pack, doc, threat)
     if threat.id == "input-enumeration" and threat.estimate != "enumeration":
         # The contract promises expected_days_to_first_hit on this threat, whoever defines it.
         raise doc.error(("id",), "input-enumeration must keep `estimate: enumeration`")
@@ -122,6 +120,21 @@ def check_threat(pack: Pack, doc: Document, threat: Threat) -> None:
         same_scale = written_in >= order.index(pack.owner.get("scoring", order[0]))
         bounds = (case.min_risk, case.max_risk) if same_scale else (None, None)
         check_case(pack, doc, ("cases", i), case.answers, bounds)
+
+
+def _check_phrases(pack: Pack, doc: Document, threat: Threat) -> None:
+    """Mitigations' conditions hold up, and a sentence about this system names only questions
+    that exist, under a valid condition."""
+    for i, mitigation in enumerate(threat.mitigations):
+        if mitigation.when is not None:
+            at: Loc = ("mitigations", i, "when")
+            check_condition(doc, at, mitigation.when, pack.testable, pack.depths)
+    for i, phrase in enumerate(threat.in_this_system):
+        if phrase.when is not None:
+            loc: Loc = ("in_this_system", i, "when")
+            check_condition(doc, loc, phrase.when, pack.testable, pack.depths)
+        for qid in PLACEHOLDER.findall(phrase.text):
+            question_of(doc, ("in_this_system", i, "text"), qid, pack.testable)
 
 
 def check_screening(pack: Pack, doc: Document, spec: ScreeningFile) -> None:

@@ -102,6 +102,25 @@ class Mitigation(Model):
         description="Relevant only when this holds (e.g. keeping weights server-side, when they "
         "are distributed); otherwise it is neither listed nor recommended.",
     )
+    same_as: str | None = Field(
+        None,
+        pattern=SLUG_PATTERN,
+        description="The id this advice has under other threats (`label-only`), so that the "
+        "recommendations list it once.",
+    )
+    defeats_purpose: bool = Field(
+        False,
+        description="It removes the risk by removing what the system is for (stop predicting "
+        "the attribute): never among the recommended measures, listed apart.",
+    )
+
+
+class Phrase(Model):
+    """One sentence of a threat's account of this system: `{section.key}` is replaced by the
+    answer in words (`{adversary.actors}` -> `stalkers and criminals`)."""
+
+    when: Condition | None = Field(None, description="Said only when this holds.")
+    text: str = Field(description="The sentence, with `{question.id}` for answers.")
 
 
 class Case(Model):
@@ -131,10 +150,20 @@ class Threat(Model):
     summary: str = Field(description="One sentence: what happens.")
     description: str = Field(description="The attack story, concretely.")
     applies_when: Condition = Field(description="The threat applies when this holds.")
+    needs: str = Field(
+        "",
+        description="In one sentence, what must be true for the threat to apply; a report that "
+        "rules it out says so, with the answers that decide it.",
+    )
     likelihood: Factor = Field(description="Likelihood: base and modifiers.")
     severity: Factor = Field(description="Severity: base and modifiers.")
     estimate: Literal["enumeration"] | None = Field(
         None, description="A quantitative estimate computed for this threat."
+    )
+    in_this_system: tuple[Phrase, ...] = Field(
+        (),
+        description="Sentences composed from the answers: who could do it, how, what they would "
+        "learn, about whom, at what scale.",
     )
     mitigations: tuple[Mitigation, ...] = Field(min_length=1, description="What to do about it.")
     references: References = Field(
