@@ -16,7 +16,10 @@ class ScoreStep(Model):
     """One change to a likelihood or severity, with its reason."""
 
     aspect: Literal["likelihood", "severity"] = Field(description="What was changed.")
-    before: str = Field(description="Level before the step ('' for the starting level).")
+    before: str = Field(
+        description="Level before the step ('' for the starting level; equal to `after` when a "
+        "cap holds without changing it)."
+    )
     after: str = Field(description="Level after the step.")
     reason: str = Field(description="Why, in words a DPO understands.")
     assumed: bool = Field(False, description="True when it rests on a worst-case assumption.")

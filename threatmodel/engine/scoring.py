@@ -188,7 +188,9 @@ def _factor(
         if not held:
             continue
         new = _apply(modifier, level, levels)
-        if new != level:
+        # A cap that holds is said even when the level is already under it: it is often the
+        # reason a threat stays low (no path to anyone else's data), which a DPO must see.
+        if new != level or modifier.at_most is not None:
             assumed = any(q in resolved.assumed for q in deciding)
             reason = modifier.because.strip()
             steps.append(
