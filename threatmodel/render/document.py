@@ -106,8 +106,11 @@ def _description(assessment: Assessment) -> tuple[Row, ...]:
     records = f"; {answer('training.records')} records" if answer("training.records") else ""
     special = answer("training.special_category")
     special = f"; special-category data: {special}" if special else ""
+    persecuted = answer("population.persecuted_attributes")
     hostile = (
-        " (including places where what the model reveals is criminalised, persecuted or mandated)"
+        f" (including places where these are criminalised or persecuted: {persecuted})"
+        if answer("population.hostile_jurisdiction") == "yes" and persecuted
+        else " (including places where what the model reveals is criminalised or persecuted)"
         if answer("population.hostile_jurisdiction") == "yes"
         else ""
     )
