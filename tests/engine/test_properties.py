@@ -307,11 +307,12 @@ for _q in PACK.questions.values():
         FOLLOW_UPS.setdefault(_leaf.q, set()).add(_q.id)
 
 
-# A published model cannot be stolen by querying it, but every adversary holds it: neither
-# answer is worse for every threat (extraction needs "no", white-box attacks "yes"). Its worst
-# case, "no", keeps copying in view and leaves white-box attacks to `access.model_distributed`,
-# whose worst case puts the weights in every adversary's hands.
-TWO_SIDED = {"access.model_public"}
+# A model in every adversary's hands (published, or shipped to their devices) cannot be stolen by
+# querying it, but every adversary can attack it white-box: neither answer is worse for every
+# threat (extraction needs "no", white-box attacks "yes"). `access.model_distributed` assumes
+# "yes" (every white-box attack), `access.model_public` "no" (copying stays in view, and white-box
+# attacks follow from the weights being shipped).
+TWO_SIDED = {"access.model_public", "access.model_distributed"}
 
 
 @SETTINGS
