@@ -146,3 +146,23 @@ def _validated(cls: type[M], data: Any, path: Path, prefix: str = "") -> M:
         raise InputError(path, f"{prefix}{where}: {' '.join(err['msg'].split())}") from None
     except RecursionError:
         raise InputError(path, f"{prefix}nested too deeply") from None
+
+
+class PackStacks:
+    """The packs for many answers files in one process: each file's own project file decides its
+    stack, and each distinct stack is loaded once."""
+
+    def __init__(self, extra: list[Path] | None = None) -> None:
+        self.extra = list(extra or [])
+        self._loaded: dict[tuple[Path, ...], Pack] = {}
+
+    def for_file(self, answers: Path) -> Pack:
+        """The layered packs that judge this answers file."""
+        from threatmodel.pack import project
+        from threatmodel.pack.load import load_packs
+
+        folders = project.rule_folders(answers, self.extra)
+        key = tuple(f.resolve() for f in folders)
+        if key not in self._loaded:
+            self._loaded[key] = load_packs(folders)
+        return self._loaded[key]

@@ -233,3 +233,41 @@ def test_unexpected_error_is_one_line_without_traceback(
     )
     with pytest.raises(RuntimeError):
         cli("--debug", "report", CELEBRITY)
+
+
+def test_check_takes_many_files_in_one_process(cli: Callable[..., Result], tmp_path: Path) -> None:
+    quiet = yaml.safe_load(CELEBRITY.read_text())
+    quiet["answers"]["outputs"]["individual_rules"] = False
+    quiet["answers"]["inputs"]["kinds"] = ["free_text"]
+    passing = _write(tmp_path / "passing.yaml", quiet)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("threatmodel: 1\nanswers:\n  acess: {}\n")
+    result = cli("check", CELEBRITY, passing)
+    assert result.code == 1
+    assert result.out.splitlines() == [
+        f"{CELEBRITY}: overall risk critical; check FAILED at --fail-on high",
+        "  FAIL critical  input-enumeration",
+        f"{passing}: overall risk medium; check passed at --fail-on high",
+        "2 files: 1 passed, 1 failed, 0 invalid",
+    ]
+    # A broken file is named and the others are still checked; it decides the exit code.
+    result = cli("check", passing, broken, CELEBRITY)
+    assert result.code == 2
+    assert (
+        f"{broken}: invalid: {broken}:3: answers.acess: unknown section 'acess' (did you mean "
+        "'access'?)"
+    ) in result.out
+    assert result.out.splitlines()[-1] == "3 files: 1 passed, 1 failed, 1 invalid"
+
+
+def test_report_writes_many_files_to_a_folder(cli: Callable[..., Result], tmp_path: Path) -> None:
+    other = _write(tmp_path / "other.yaml", yaml.safe_load(CELEBRITY.read_text()))
+    out = tmp_path / "reports"
+    out.mkdir()
+    result = cli("report", CELEBRITY, other, "--format", "json", "--output-dir", out)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in out.iterdir()) == ["other.json", "spam-celebrity.json"]
+    assert json.loads((out / "other.json").read_text())["overall_risk"] == "critical"
+    refused = cli("report", CELEBRITY, other)
+    assert refused.code == 2
+    assert "several answers files need --output-dir" in refused.err

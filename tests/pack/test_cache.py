@@ -94,3 +94,35 @@ def test_a_fresh_process_reads_what_another_wrote(tmp_path: Path) -> None:
     assert list((tmp_path / "cache" / "threatmodel").glob("pack-*.json"))
     second = subprocess.run(command, capture_output=True, text=True, env=env, check=True)
     assert second.stdout == first.stdout
+
+
+def test_an_edit_of_the_same_size_misses_the_cache(tmp_path: Path) -> None:
+    """Digests are reused by each file's size and modification time: an edit that keeps the
+    size still changes the time, and so the pack is read again."""
+    import os
+
+    org = _org_pack(tmp_path)
+    load_packs([org])
+    path = org / "threats" / "acme-threat.yaml"
+    before = path.stat()
+    path.write_text(path.read_text().replace("The decision reveals", "The decision revealz"))
+    assert path.stat().st_size == before.st_size
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000))
+    assert load_packs([org]).threats["acme-threat"].title.startswith("The decision revealz")
+
+
+def test_a_new_threat_file_misses_the_cache(tmp_path: Path) -> None:
+    org = _org_pack(tmp_path)
+    assert "acme-other" not in load_packs([org]).threats
+    text = (org / "threats" / "acme-threat.yaml").read_text()
+    (org / "threats" / "acme-other.yaml").write_text(text.replace("acme-threat", "acme-other"))
+    assert "acme-other" in load_packs([org]).threats
+
+
+def test_a_forged_remembered_digest_is_not_trusted_blindly(tmp_path: Path) -> None:
+    """A stamp file holding something that is not a digest is ignored and the files hashed."""
+    org = _org_pack(tmp_path)
+    load_packs([org])
+    for stamp in packcache.folder().glob("stamp-*.txt"):
+        stamp.write_text("not a digest")
+    assert "acme-threat" in load_packs([org]).threats

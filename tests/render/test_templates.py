@@ -82,3 +82,51 @@ def test_missing_template_dir(cli: Callable[..., Result], tmp_path: Path) -> Non
     result = cli("report", CELEBRITY, "--template-dir", tmp_path / "nope")
     assert result.code == 2
     assert result.err == f"threatmodel: --template-dir {tmp_path / 'nope'}: no such folder\n"
+
+
+def _render_in_new_process(cache: Path, *extra: object) -> str:
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "XDG_CACHE_HOME": str(cache), "SOURCE_DATE_EPOCH": "0"}
+    command = [sys.executable, "-m", "threatmodel", "report", str(CELEBRITY), *map(str, extra)]
+    return subprocess.run(command, capture_output=True, text=True, env=env, check=True).stdout
+
+
+def test_compiled_templates_are_kept_per_escaping_and_give_the_same_report(
+    tmp_path: Path,
+) -> None:
+    cache = tmp_path / "cache"
+    first = _render_in_new_process(cache, "-f", "html")
+    _render_in_new_process(cache, "-f", "md")
+    folders = cache / "threatmodel" / "templates"
+    assert sorted(p.name for p in folders.iterdir()) == ["html", "md_escape"]
+    assert list((folders / "html").glob("*.cache"))
+    assert _render_in_new_process(cache, "-f", "html") == first
+
+
+def test_an_edited_template_is_compiled_again(tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    folder = tmp_path / "tpl"
+    folder.mkdir()
+    template = folder / "report.md.j2"
+    template.write_text("first {{ a.threats | length }}\n")
+    assert _render_in_new_process(cache, "--template-dir", folder).startswith("first ")
+    template.write_text("again {{ a.threats | length }}\n")
+    assert _render_in_new_process(cache, "--template-dir", folder).startswith("again ")
+
+
+def test_compiled_templates_others_may_write_are_not_used(tmp_path: Path) -> None:
+    """Compiled templates run as code: a cache folder anyone may write to is not trusted with
+    them. The report is rendered all the same, and nothing is written there."""
+    cache = tmp_path / "cache"
+    folder = cache / "threatmodel" / "templates"
+    folder.mkdir(parents=True)
+    folder.chmod(0o777)
+    planted = folder / "md_escape"
+    planted.mkdir()
+    planted.chmod(0o777)
+    report = _render_in_new_process(cache)
+    assert report.startswith("# ")
+    assert list(planted.iterdir()) == []

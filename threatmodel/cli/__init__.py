@@ -4,6 +4,8 @@ an exit code (`output.exit_code`)."""
 
 from __future__ import annotations
 
+import gc
+import os
 import sys
 from typing import Annotated
 
@@ -62,6 +64,10 @@ app.command()(tools.probe)
 
 def main(argv: list[str] | None = None) -> None:
     """Console entry point and the one error boundary: every failure becomes an exit code."""
+    # A short-lived process: pydantic need not look for plugins (a scan of every installed
+    # package's metadata), and the collector need not walk the loaded pack's many objects.
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")
+    gc.disable()
     sys.exit(run(argv))
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -20,12 +21,12 @@ from threatmodel.cli.options import (
     StrictOpt,
     TemplateDirOpt,
 )
-from threatmodel.cli.output import EXIT_FINDINGS, say, write_stdout
+from threatmodel.cli.output import EXIT_FINDINGS, EXIT_INVALID, say, write_stdout
 from threatmodel.errors import UsageError
-from threatmodel.pack import project
 from threatmodel.render.formats import check_ready
 
 if TYPE_CHECKING:
+    from threatmodel.app import PackStacks
     from threatmodel.engine.assessment import Assessment
     from threatmodel.pack.layered import Pack
 
@@ -56,6 +57,7 @@ def assess(
 ) -> int:
     """Interactive questionnaire; saves each answer at once, then writes the report."""
     from threatmodel.interview.prompts import terminal_ready
+    from threatmodel.pack import project
 
     if not terminal_ready():
         raise UsageError(
@@ -82,32 +84,53 @@ def assess(
 
 
 def report(
-    answers: Annotated[Path, typer.Argument(help="The answers file (YAML).")],
+    answers: Annotated[
+        list[Path], typer.Argument(help="Answers files (YAML); several need --output-dir.")
+    ],
     fmt: FormatOpt = ReportFormat.md,  # type: ignore[attr-defined]
     output: OutputOpt = None,
+    output_dir: Annotated[
+        Path | None,
+        typer.Option("--output-dir", help="Write each report here, named after its answers file."),
+    ] = None,
     rules: RulesOpt = None,
     strict: StrictOpt = False,
     template_dir: TemplateDirOpt = None,
     evidence: EvidenceOpt = None,
 ) -> int:
-    """Assess an answers file and write the report (to standard output by default)."""
-    from threatmodel.app import assess_file
-    from threatmodel.pack.load import load_packs
+    """Assess answers files and write their reports (one to standard output by default)."""
+    from threatmodel.app import PackStacks, assess_file
 
-    if output is not None:
-        _refuse_inputs(output, answers, evidence)
-    pack = load_packs(project.rule_folders(answers, rules))
-    assessment = assess_file(answers, pack, strict, evidence)
-    _warn_orphans(assessment)
-    _emit(assessment, fmt.value, output, template_dir or _project_template_dir(answers))
-    where = "" if output is None else f"; report written to {output}"
-    count = len(assessment.threats)
-    say(f"{answers}: {count} threat(s), overall risk {assessment.overall_risk}{where}", err=True)
+    targets = _report_targets(answers, fmt.value, output, output_dir)
+    stacks = PackStacks(rules)
+    for path, target in zip(answers, targets, strict=True):
+        if target is not None:
+            _refuse_inputs(target, path, evidence)
+        assessment = assess_file(path, stacks.for_file(path), strict, evidence)
+        _warn_orphans(assessment)
+        _emit(assessment, fmt.value, target, template_dir or _project_template_dir(path))
+        where = "" if target is None else f"; report written to {target}"
+        count = len(assessment.threats)
+        say(f"{path}: {count} threat(s), overall risk {assessment.overall_risk}{where}", err=True)
     return 0
 
 
+def _report_targets(
+    answers: list[Path], fmt: str, output: Path | None, output_dir: Path | None
+) -> list[Path | None]:
+    if output is not None and output_dir is not None:
+        raise UsageError("give --output or --output-dir, not both")
+    if output_dir is not None:
+        if not output_dir.is_dir():
+            raise UsageError(f"--output-dir {output_dir}: no such folder")
+        return [output_dir / f"{path.stem}.{fmt}" for path in answers]
+    if len(answers) > 1:
+        raise UsageError("several answers files need --output-dir, one report each")
+    return [output]
+
+
 def check(
-    answers: Annotated[Path, typer.Argument(help="The answers file (YAML).")],
+    answers: Annotated[list[Path], typer.Argument(help="Answers files (YAML), one or more.")],
     fail_on: Annotated[
         str | None,
         typer.Option(
@@ -125,11 +148,70 @@ def check(
         ),
     ] = None,
 ) -> int:
-    """CI gate: exit 1 when a threat's residual risk is at or above --fail-on."""
-    from threatmodel.app import assess_file, default_gate, gate
-    from threatmodel.pack.load import load_packs
+    """CI gate: exit 1 when a threat's residual risk is at or above --fail-on (in any file)."""
+    from threatmodel.app import PackStacks
 
-    pack = load_packs(project.rule_folders(answers, rules))
+    if baseline is not None and len(answers) > 1:
+        raise UsageError("--baseline compares one answers file; give one")
+    stacks = PackStacks(rules)
+    if len(answers) == 1:
+        return _check_one(answers[0], stacks, fail_on, strict, baseline)
+    return _check_many(answers, stacks, fail_on, strict)
+
+
+def _check_one(
+    answers: Path, stacks: PackStacks, fail_on: str | None, strict: bool, baseline: Path | None
+) -> int:
+    verdict = _verdict(answers, stacks, fail_on, strict, baseline)
+    for line in verdict.threat_lines:
+        say(line)
+    say(_rules_used(verdict.pack, answers))
+    say(verdict.line)
+    return 0 if verdict.passed else EXIT_FINDINGS
+
+
+def _check_many(answers: list[Path], stacks: PackStacks, fail_on: str | None, strict: bool) -> int:
+    """One line per file, the failing threats under it; a broken file is reported and the
+    others still checked (exit 2 at the end), so one bad file never hides the rest."""
+    from threatmodel.errors import ThreatmodelError, one_line
+
+    failed = invalid = 0
+    for path in answers:
+        try:
+            verdict = _verdict(path, stacks, fail_on, strict, None)
+        except ThreatmodelError as exc:
+            invalid += 1
+            say(f"{path}: invalid: {one_line(exc.message)}")
+            continue
+        say(verdict.line)
+        for line in verdict.threat_lines:
+            if line.startswith("FAIL"):
+                say("  " + line)
+        failed += not verdict.passed
+    passed = len(answers) - failed - invalid
+    say(f"{len(answers)} files: {passed} passed, {failed} failed, {invalid} invalid")
+    if invalid:
+        return EXIT_INVALID
+    return EXIT_FINDINGS if failed else 0
+
+
+@dataclass(frozen=True)
+class _Verdict:
+    """What `check` says of one answers file."""
+
+    pack: Pack
+    passed: bool
+    line: str
+    threat_lines: list[str]
+
+
+def _verdict(
+    answers: Path, stacks: PackStacks, fail_on: str | None, strict: bool, baseline: Path | None
+) -> _Verdict:
+    from threatmodel.app import assess_file, default_gate, gate
+    from threatmodel.pack import project
+
+    pack = stacks.for_file(answers)
     assessment = assess_file(answers, pack, strict)
     _warn_orphans(assessment)
     fail_on = fail_on or project.load(answers)[0].fail_on or default_gate(assessment.risk_levels)
@@ -140,21 +222,23 @@ def check(
 
         worse = set(regressions(load_side(baseline, pack), assessment))
         result = result.only(worse)
+    lines = []
     for threat in assessment.threats:
         mark = "FAIL" if threat.id in result.failing + result.expired else "ok  "
         note = " (accepted)" if threat.id in result.accepted else ""
         note = " (acceptance expired)" if threat.id in result.expired else note
-        say(f"{mark} {threat.residual_risk:<9} {threat.id}{note}")
+        lines.append(f"{mark} {threat.residual_risk:<9} {threat.id}{note}")
     verdict = "passed" if result.passed else "FAILED"
-    say(_rules_used(pack, answers))
-    say(
+    line = (
         f"{answers}: overall risk {assessment.overall_risk}; check {verdict} at --fail-on {fail_on}"
     )
-    return 0 if result.passed else EXIT_FINDINGS
+    return _Verdict(pack, result.passed, line, lines)
 
 
 def _rules_used(pack: Pack, answers: Path) -> str:
     """Which project file and packs judged the answers: a gate must say what it ran."""
+    from threatmodel.pack import project
+
     found = project.find(answers)
     where = f"project file {found}" if found else "no project file"
     packs = ", ".join(f"{p.name} {p.version} ({p.path})" for p in pack.packs)
@@ -193,6 +277,8 @@ def _check_output_options(fmt: str, template_dir: Path | None) -> None:
 
 
 def _project_template_dir(answers: Path) -> Path | None:
+    from threatmodel.pack import project
+
     settings, path = project.load(answers)
     if path is None or settings.template_dir is None:
         return None
@@ -212,6 +298,7 @@ def questions(
     rules: RulesOpt = None,
 ) -> int:
     """Print the questionnaire, for workshops and rule authors."""
+    from threatmodel.pack import project
     from threatmodel.pack.load import load_packs
     from threatmodel.render.questionnaire import questions_json, questions_markdown
 
@@ -238,6 +325,7 @@ def diff(
     """What changed between two assessments: answers, threats, risk levels, and why."""
     from threatmodel.app import load_side
     from threatmodel.engine.diff import diff as compare
+    from threatmodel.pack import project
     from threatmodel.pack.load import load_packs
     from threatmodel.render.diff import to_json, to_markdown
 

@@ -11,7 +11,6 @@ import typer
 from threatmodel.cli.options import RulesOpt
 from threatmodel.cli.output import EXIT_FINDINGS, EXIT_INVALID, say
 from threatmodel.errors import UsageError
-from threatmodel.pack import project
 
 if TYPE_CHECKING:
     from threatmodel.pack.layered import Pack
@@ -22,6 +21,7 @@ rules_app = typer.Typer(help="Rule-pack tooling.", no_args_is_help=True, rich_ma
 @rules_app.command("list")
 def rules_list(rules: RulesOpt = None) -> int:
     """List the threats of the layered packs with their cross-references."""
+    from threatmodel.pack import project
     from threatmodel.pack.load import load_packs
 
     pack = load_packs(project.rule_folders(Path.cwd(), rules))
@@ -44,6 +44,7 @@ def rules_show(
     import yaml
 
     from threatmodel.errors import did_you_mean
+    from threatmodel.pack import project
     from threatmodel.pack.load import load_packs
 
     pack = load_packs(project.rule_folders(Path.cwd(), rules))
@@ -63,6 +64,7 @@ FolderArg = Annotated[
 
 def _stack(folder: Path | None, rules: list[Path] | None) -> Pack:
     """The built-in pack, --rules, then DIR; without DIR, the project's packs are the subject."""
+    from threatmodel.pack import project
     from threatmodel.pack.load import load_packs
 
     if folder is None:

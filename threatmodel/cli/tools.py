@@ -13,7 +13,6 @@ import typer
 from threatmodel.cli.options import RulesOpt
 from threatmodel.cli.output import progress_bar, say
 from threatmodel.errors import UsageError
-from threatmodel.pack import project
 
 if TYPE_CHECKING:
     pass
@@ -35,6 +34,7 @@ def schema(
     rules: RulesOpt = None,
 ) -> int:
     """Print a JSON Schema for editor completion of answer files or pack files."""
+    from threatmodel.pack import project
     from threatmodel.pack.load import load_packs
     from threatmodel.pack.schemas import answers_schema, pack_schema, to_text
 
@@ -89,6 +89,8 @@ def probe(
     rules: RulesOpt = None,
 ) -> int:
     """Measure the leaks on the real model; `report --evidence` feeds them into likelihood."""
+    from threatmodel.pack import project
+
     try:
         from threatmodel.probe.run import ProbeRequest
         from threatmodel.probe.run import probe as run_probe

@@ -80,9 +80,15 @@ def write(cache_key: str, data: dict[str, Any]) -> None:
 
 
 def prune(keep: int = KEEP_ENTRIES, keep_bytes: int = KEEP_BYTES) -> None:
-    """Remove the least recently used entries beyond `keep` of them or `keep_bytes` in all."""
+    """Remove the least recently used entries beyond `keep` of them or `keep_bytes` in all (and
+    old stamps, four for each entry kept)."""
+    _prune(folder().glob("pack-*.json"), keep, keep_bytes)
+    _prune(folder().glob("stamp-*.txt"), keep * 4, keep_bytes)
+
+
+def _prune(paths: Any, keep: int, keep_bytes: int) -> None:
     entries = []
-    for path in folder().glob("pack-*.json"):
+    for path in paths:
         try:
             info = path.stat()
         except OSError:
@@ -94,6 +100,41 @@ def prune(keep: int = KEEP_ENTRIES, keep_bytes: int = KEEP_BYTES) -> None:
         total += size
         if i >= keep or (i > 0 and total > keep_bytes):
             path.unlink(missing_ok=True)
+
+
+def stamp(folder_path: Path, files: list[tuple[Path, Path]]) -> str:
+    """What a pack folder's files look like on disk without reading them: each file's name,
+    size and modification time (nanoseconds). Equal stamps mean the digest can be reused."""
+    parts: list[Any] = [str(folder_path)]
+    for relative, real in files:
+        try:
+            info = real.stat()
+        except OSError:
+            return ""  # cannot tell: hash the files
+        parts.append([relative.as_posix(), info.st_size, info.st_mtime_ns])
+    return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
+
+
+def remembered_digest(folder_stamp: str) -> str | None:
+    """The digest last computed for files with this stamp, if any."""
+    if not folder_stamp:
+        return None
+    try:
+        text = (folder() / f"stamp-{folder_stamp}.txt").read_text(encoding="ascii").strip()
+    except (OSError, ValueError):
+        return None
+    return text if len(text) == 64 and all(c in "0123456789abcdef" for c in text) else None
+
+
+def remember_digest(folder_stamp: str, digest: str) -> None:
+    """Keep a digest for its stamp; a folder that cannot be written is simply not used."""
+    if not folder_stamp:
+        return
+    try:
+        folder().mkdir(parents=True, exist_ok=True)
+        (folder() / f"stamp-{folder_stamp}.txt").write_text(digest, encoding="ascii")
+    except OSError:
+        return
 
 
 def dump_models(models: dict[str, Any]) -> dict[str, Any]:

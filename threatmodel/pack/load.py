@@ -242,13 +242,23 @@ def _check_folder(folder: Path) -> None:
 
 def _digest(folder: Path) -> str:
     """sha256 over every rule file's relative path and bytes: changes whenever a rule changes.
-    Each file is read through the bounded reader and must resolve inside the pack."""
+    Each file is read through the bounded reader and must resolve inside the pack. The files
+    are hashed again only when one's size or modification time changed since the last run."""
     _check_folder(folder)
-    digest = hashlib.sha256()
     known = [folder / name for name in sorted(KNOWN_FILES)]
-    for path in [*(p for p in known if p.exists() or p.is_symlink()), *_threat_files(folder)]:
+    files = [*(p for p in known if p.exists() or p.is_symlink()), *_threat_files(folder)]
+    real = [inside(folder, path) for path in files]
+    stamp = packcache.stamp(
+        folder, [(f.relative_to(folder), r) for f, r in zip(files, real, strict=True)]
+    )
+    remembered = packcache.remembered_digest(stamp)
+    if remembered is not None:
+        return remembered
+    digest = hashlib.sha256()
+    for path, resolved in zip(files, real, strict=True):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
-        digest.update(read_bounded(inside(folder, path), "a YAML file") + b"\0")
+        digest.update(read_bounded(resolved, "a YAML file") + b"\0")
+    packcache.remember_digest(stamp, digest.hexdigest())
     return digest.hexdigest()
 
 

@@ -8,11 +8,13 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from threatmodel.engine.assessment import Assessment
 from threatmodel.errors import InputError
 from threatmodel.render.escape import csv_cell, json_value, md_escape
+
+if TYPE_CHECKING:  # the models cost start-up time that --version and --help never need
+    from threatmodel.engine.assessment import Assessment
 
 
 @dataclass(frozen=True)

@@ -3,6 +3,8 @@ use, and every failure named with its template and line."""
 
 from __future__ import annotations
 
+import contextvars
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,6 +39,12 @@ def context(assessment: Assessment) -> dict[str, Any]:
     }
 
 
+_ENVIRONMENTS: dict[tuple[Path | None, Callable[[Any], str] | None], Any] = {}
+"""One sandbox per template folder and escaping, kept for the process: compiling a template is
+a fifth of an HTML report, and `report FILE...` renders many."""
+_SERIOUS: contextvars.ContextVar[Callable[[str], bool]] = contextvars.ContextVar("serious")
+
+
 def render_template(
     template: str,
     escape: Callable[[Any], str] | None,
@@ -47,14 +55,43 @@ def render_template(
     (None: HTML, which Jinja's autoescape escapes)."""
     # Imported here: jinja2 costs start-up time that `check` and `--format json` never need.
     import jinja2
+
+    from threatmodel.render.sandbox import TemplateTooCostly, render_bounded
+
+    env = _environment(template_dir, escape)
+    token = _SERIOUS.set(context["serious"])
+    try:
+        loaded = env.get_template(template)
+        return render_bounded(loaded, context)
+    except TemplateTooCostly as exc:
+        frame, line = _template_frame(exc)
+        raise InputError(frame or template, f"template refused: it {exc}", line) from None
+    except InputError:
+        raise  # a template file refused by the reader (too large, outside its folder)
+    except jinja2.TemplateSyntaxError as exc:
+        name = exc.filename or template
+        raise InputError(name, f"template error: {exc.message}", exc.lineno) from None
+    except Exception as exc:
+        # A template, built-in or the organisation's own, failed while rendering: name it and
+        # its line; never a traceback.
+        frame, line = _template_frame(exc)
+        raise InputError(frame or template, f"template error: {exc}", line) from None
+    finally:
+        _SERIOUS.reset(token)
+
+
+def _environment(template_dir: Path | None, escape: Callable[[Any], str] | None) -> Any:
+    key = (template_dir.resolve() if template_dir else None, escape)
+    if key not in _ENVIRONMENTS:
+        _ENVIRONMENTS[key] = _new_environment(template_dir, escape)
+    return _ENVIRONMENTS[key]
+
+
+def _new_environment(template_dir: Path | None, escape: Callable[[Any], str] | None) -> Any:
+    import jinja2
     from markupsafe import Markup
 
-    from threatmodel.render.sandbox import (
-        BoundedSandbox,
-        FolderLoader,
-        TemplateTooCostly,
-        render_bounded,
-    )
+    from threatmodel.render.sandbox import BoundedSandbox, FolderLoader
 
     def finalize(value: Any) -> Any:
         # Every {{ expression }} is escaped for the format unless a template marks it `|safe`,
@@ -74,25 +111,40 @@ def render_template(
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=True,
+        bytecode_cache=_bytecode_cache(escape),
     )
     _add_filters(env.filters, Markup, escape)
-    env.tests["serious"] = context["serious"]
+    env.tests["serious"] = _serious
+    return env
+
+
+def _serious(level: str) -> bool:
+    """The `serious` test, for the assessment being rendered (a pack may name its own levels)."""
+    return _SERIOUS.get()(level)
+
+
+def _bytecode_cache(escape: Callable[[Any], str] | None) -> Any:
+    """Compiled templates, kept beside the pack cache; keyed by Jinja on each template's source,
+    so an edited template is compiled again. Compiled code runs as code, so the folder is used
+    only when it belongs to this user and nobody else may write to it; one folder per escaping,
+    because the escaping is compiled into the code. None when it cannot be used."""
+    import jinja2
+
+    from threatmodel.pack.cache import folder
+
+    target = folder() / "templates" / (escape.__name__.strip("_") if escape else "html")
     try:
-        loaded = env.get_template(template)
-        return render_bounded(loaded, context)
-    except TemplateTooCostly as exc:
-        frame, line = _template_frame(exc)
-        raise InputError(frame or template, f"template refused: it {exc}", line) from None
-    except InputError:
-        raise  # a template file refused by the reader (too large, outside its folder)
-    except jinja2.TemplateSyntaxError as exc:
-        name = exc.filename or template
-        raise InputError(name, f"template error: {exc.message}", exc.lineno) from None
-    except Exception as exc:
-        # A template, built-in or the organisation's own, failed while rendering: name it and
-        # its line; never a traceback.
-        frame, line = _template_frame(exc)
-        raise InputError(frame or template, f"template error: {exc}", line) from None
+        target.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if not _private(target) or not _private(target.parent):
+            return None
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(target))
+
+
+def _private(path: Path) -> bool:
+    info = path.stat()
+    return info.st_uid == os.getuid() and not info.st_mode & 0o022
 
 
 def _add_filters(
