@@ -2,11 +2,13 @@
 
 - `threatmodel report SCENARIO --format json` against `python -c "import typer, pydantic, yaml"`
   (target: <= 1.5);
-- `threatmodel --version` against `python -c "import typer"` (target: <= 1.3).
+- `threatmodel --version` against `python -c "import typer"` (target: <= 1.3);
+- peak memory (maximum resident set) of a report in each format (target: < 100 MB).
 
 Usage: python bench/startup.py [RUNS]
 """
 
+import os
 import shutil
 import statistics
 import subprocess
@@ -57,5 +59,21 @@ def main(runs: int) -> None:
               f"   (target <= {target})")  # fmt: skip
 
 
+def _peak_mb(cmd: list[str]) -> float:
+    with subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) as process:
+        _, _, usage = os.wait4(process.pid, 0)
+        process.returncode = 0
+    return usage.ru_maxrss / 1024  # kilobytes on Linux
+
+
+def memory() -> None:
+    exe = shutil.which("threatmodel")
+    assert exe is not None
+    for fmt in ("json", "md", "html", "csv", "sarif", "pdf"):
+        peak = _peak_mb([exe, "report", str(SCENARIO), "--format", fmt])
+        print(f"report --format {fmt}: peak {peak:.0f} MB   (target < 100 MB)")
+
+
 if __name__ == "__main__":
     main(int(sys.argv[1]) if len(sys.argv) > 1 else 15)
+    memory()

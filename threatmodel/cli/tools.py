@@ -78,7 +78,10 @@ def probe(
         ),
     ] = "scores",
     seconds: Annotated[
-        float, typer.Option("--seconds", help="Time budget of a scan, and of the shadow models.")
+        float,
+        typer.Option(
+            "--seconds", help="Time budget of the whole probe; what it leaves out is named."
+        ),
     ] = 20.0,
     show_hits: Annotated[
         bool, typer.Option("--show-hits", help="Record the inputs an enumeration found.")
@@ -120,6 +123,8 @@ def probe(
     write_file(out, result.model_dump_json(indent=2) + "\n")
     for m in result.measurements:
         say(f"{m.id}: {m.level} ({m.threat})")
+    for skipped in result.not_measured:
+        say(f"not measured within --seconds {seconds:g}: {skipped}")
     say(f"Evidence written to {out}; use: threatmodel report ANSWERS --evidence {out}")
     return 0
 

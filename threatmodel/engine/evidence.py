@@ -38,6 +38,7 @@ class Measurement(Model):
         None, description="The output format attacked: scores, label, rounded:N or topk:K."
     )
     notes: str = Field("", description="What the figures mean and what they assume.")
+    seconds: float | None = Field(None, description="How long the measurement took.")
 
 
 class EvidenceFile(Model):
@@ -47,6 +48,11 @@ class EvidenceFile(Model):
     tool_version: str = Field("", description="threatmodel version that measured.")
     model: str = Field("", description="The model probed (file or module:attribute).")
     measurements: tuple[Measurement, ...] = Field(description="The measurements.")
+    budget_seconds: float | None = Field(None, description="The time budget (`--seconds`).")
+    seconds_taken: float | None = Field(None, description="How long the measurements took.")
+    not_measured: tuple[str, ...] = Field(
+        (), description="What the budget left out, and why (a longer budget measures it)."
+    )
 
 
 def moved_level(

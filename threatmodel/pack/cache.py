@@ -102,16 +102,17 @@ def _prune(paths: Any, keep: int, keep_bytes: int) -> None:
             path.unlink(missing_ok=True)
 
 
-def stamp(folder_path: Path, files: list[tuple[Path, Path]]) -> str:
-    """What a pack folder's files look like on disk without reading them: each file's name,
-    size and modification time (nanoseconds). Equal stamps mean the digest can be reused."""
+def stamp(folder_path: Path, files: list[tuple[str, Path]]) -> str:
+    """What a pack folder's files look like on disk without reading them: each file's name
+    (relative to the pack), size and modification time (nanoseconds). Equal stamps mean the
+    digest can be reused."""
     parts: list[Any] = [str(folder_path)]
     for relative, real in files:
         try:
-            info = real.stat()
+            info = os.stat(real)
         except OSError:
             return ""  # cannot tell: hash the files
-        parts.append([relative.as_posix(), info.st_size, info.st_mtime_ns])
+        parts.append([relative, info.st_size, info.st_mtime_ns])
     return hashlib.sha256(json.dumps(parts).encode()).hexdigest()
 
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from threatmodel import __version__
 from threatmodel.errors import InputError, brief, did_you_mean
-from threatmodel.files import inside, read_bounded
+from threatmodel.files import all_inside, read_bounded
 from threatmodel.language.conditions import questions_read
 from threatmodel.language.model import Loc, format_loc, parse_model
 from threatmodel.language.questions import Question
@@ -227,7 +228,14 @@ def _refuse_stray_files(folder: Path) -> None:
 
 
 def _threat_files(folder: Path) -> list[Path]:
-    return sorted((folder / "threats").glob("*.yaml"))
+    """threats/*.yaml in name order (names, not paths, are sorted: 10,000 of them add up)."""
+    threats = folder / "threats"
+    try:
+        with os.scandir(threats) as entries:
+            names = sorted(e.name for e in entries if e.name.endswith(".yaml"))
+    except (FileNotFoundError, NotADirectoryError):
+        return []
+    return [threats / name for name in names]
 
 
 def _check_folder(folder: Path) -> None:
@@ -247,16 +255,15 @@ def _digest(folder: Path) -> str:
     _check_folder(folder)
     known = [folder / name for name in sorted(KNOWN_FILES)]
     files = [*(p for p in known if p.exists() or p.is_symlink()), *_threat_files(folder)]
-    real = [inside(folder, path) for path in files]
-    stamp = packcache.stamp(
-        folder, [(f.relative_to(folder), r) for f, r in zip(files, real, strict=True)]
-    )
+    real = all_inside(folder, files)
+    names = [f.name if f.parent == folder else f"threats/{f.name}" for f in files]
+    stamp = packcache.stamp(folder, list(zip(names, real, strict=True)))
     remembered = packcache.remembered_digest(stamp)
     if remembered is not None:
         return remembered
     digest = hashlib.sha256()
-    for path, resolved in zip(files, real, strict=True):
-        digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
+    for name, resolved in zip(names, real, strict=True):
+        digest.update(name.encode() + b"\0")
         digest.update(read_bounded(resolved, "a YAML file") + b"\0")
     packcache.remember_digest(stamp, digest.hexdigest())
     return digest.hexdigest()

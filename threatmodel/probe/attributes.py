@@ -9,6 +9,7 @@ model is an inference engine for everyone). For an attribute the model does not 
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import numpy as np
@@ -21,14 +22,24 @@ MAX_VALUES = 20
 
 
 def sensitive_input(
-    model: Classifier, members: Sample, nonmembers: Sample, column: str
+    model: Classifier,
+    members: Sample,
+    nonmembers: Sample,
+    column: str,
+    seconds: float | None = None,
+    seed: int = 0,
 ) -> dict[str, Any]:
-    """Accuracy with and without the model, for members and non-members."""
+    """Accuracy with and without the model, for members and non-members. The attack scores
+    every sample once per candidate value; when that would not fit in `seconds`, it runs on a
+    random subset of the records (at least MIN_RECORDS of each sample), and says how many."""
     index = members.columns.index(column)
     candidates = np.unique(np.concatenate([members.inputs[:, index], nonmembers.inputs[:, index]]))
     candidates = candidates[:MAX_VALUES]
-    out = {}
-    for name, sample in (("members", members), ("nonmembers", nonmembers)):
+    rows = _rows_that_fit(model, members, len(candidates), seconds)
+    rng = np.random.default_rng(seed)
+    out: dict[str, Any] = {}
+    for name, whole in (("members", members), ("nonmembers", nonmembers)):
+        sample = whole.subset(rng, rows)
         truth = sample.inputs[:, index]
         guess = _best_explaining(model, sample, index, candidates)
         with_model = float(np.mean(guess == truth))
@@ -37,8 +48,28 @@ def sensitive_input(
             "accuracy_with_model": round(with_model, 4),
             "accuracy_without": round(baseline, 4),
             "advantage": round(with_model - baseline, 4),
+            "records": len(truth),
         }
     return out
+
+
+MIN_RECORDS = 200
+"""Fewer records than this leave the accuracy too uncertain to report."""
+
+
+def _rows_that_fit(
+    model: Classifier, sample: Sample, candidates: int, seconds: float | None
+) -> int | None:
+    """How many records of each sample the attack can score in `seconds` (None: all), timed on
+    a slice of the sample."""
+    if seconds is None:
+        return None
+    probe_rows = min(len(sample.inputs), 1_000)
+    started = time.perf_counter()
+    model.predict_proba(sample.inputs[:probe_rows].copy())
+    per_row = max(time.perf_counter() - started, 1e-9) / probe_rows
+    fit = int(seconds / (per_row * candidates * 2))
+    return None if fit >= len(sample.inputs) else max(MIN_RECORDS, fit)
 
 
 def _best_explaining(

@@ -36,6 +36,18 @@ class Sample:
             {**self.hidden, column: self.inputs[:, index]},
         )
 
+    def subset(self, rng: np.random.Generator, rows: int | None) -> Sample:
+        """A random `rows` of the records, in their order (the whole sample for None)."""
+        if rows is None or rows >= len(self.inputs):
+            return self
+        keep = np.sort(rng.choice(len(self.inputs), rows, replace=False))
+        return Sample(
+            self.inputs[keep],
+            None if self.labels is None else self.labels[keep],
+            self.columns,
+            {name: values[keep] for name, values in self.hidden.items()},
+        )
+
 
 def read_sample(path: Path, label: str | None) -> Sample:
     """Read a CSV sample; the label column, when named, is split off the inputs. Every value

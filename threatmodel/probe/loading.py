@@ -64,6 +64,29 @@ class Classifier(Protocol):
     def predict_proba(self, inputs: Any) -> Any: ...
 
 
+class Remembered:
+    """A classifier whose outputs on a sample are computed once: the membership attacks, the
+    calibrated attack's target scores and the granularity measurement all read the model's
+    scores on the same two samples, and a large model scores a sample in seconds."""
+
+    def __init__(self, model: Classifier, *samples: Any) -> None:
+        self.model = model
+        self._samples = samples  # held, so that their identity stays theirs
+        self._outputs: dict[int, Any] = {}
+
+    def predict_proba(self, inputs: Any) -> Any:
+        if not any(inputs is sample for sample in self._samples):
+            return self.model.predict_proba(inputs)
+        if id(inputs) not in self._outputs:
+            self._outputs[id(inputs)] = self.model.predict_proba(inputs)
+        return self._outputs[id(inputs)]
+
+
+def unwrapped(model: Classifier) -> Classifier:
+    """The model itself (to clone it), whether or not it remembers its outputs."""
+    return model.model if isinstance(model, Remembered) else model
+
+
 def load_model(spec: str, trust: bool) -> Classifier:
     """The classifier named by a path (.skops, .pkl/.joblib with trust) or `module:attribute`."""
     path = Path(spec)

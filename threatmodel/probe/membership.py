@@ -16,6 +16,7 @@ import numpy as np
 
 from threatmodel.pack.models import EvidenceThresholds
 from threatmodel.probe import lira, metrics
+from threatmodel.probe.budget import Budget
 from threatmodel.probe.data import Sample
 from threatmodel.probe.loading import Classifier
 
@@ -45,23 +46,32 @@ def measure(
     nonmembers: Sample,
     calibrated: bool = True,
     output_format: str = "scores",
-    seconds: float = 60.0,
+    budget: Budget | None = None,
 ) -> dict[str, Any]:
-    """Metrics of every attack the samples allow: calibrated (LiRA) when the estimator can be
-    cloned and labels are given, then loss, then confidence."""
+    """Metrics of every attack the samples and the budget allow: calibrated (LiRA) when the
+    estimator can be cloned, labels are given and its shadows fit in part of the budget; then
+    loss, then confidence, which always run (they cost one scoring of each sample)."""
+    budget = budget or Budget(60.0)
     labelled = members.labels is not None
     results = {}
     if calibrated and labelled and output_format == "scores" and lira.cloneable(model):
         # A shadow that cannot be trained on these samples (too few of a class) skips the attack.
         with contextlib.suppress(ValueError):
-            results["calibrated"] = _metrics(*lira.scores(model, members, nonmembers, seconds))
+            calibrated_scores = lira.scores(model, members, nonmembers, budget.sub(LIRA_SHARE))
+            if calibrated_scores is not None:
+                results["calibrated"] = _metrics(*calibrated_scores, budget)
     for attack in ["loss", "confidence"] if labelled else ["confidence"]:
         m = scores(model, members, attack, output_format)
         n = scores(model, nonmembers, attack, output_format)
-        results[attack] = _metrics(m, n)
+        results[attack] = _metrics(m, n, budget)
         if attack == "loss":
             results[attack]["auc_by_class"] = _by_class(m, n, members, nonmembers)
     return results
+
+
+LIRA_SHARE = 0.6
+"""The calibrated attack's share of the membership budget: the rest scores the attacks and
+bounds their intervals."""
 
 
 def _by_class(
@@ -78,10 +88,10 @@ def _by_class(
     return out
 
 
-def _metrics(m: metrics.Scores, n: metrics.Scores) -> dict[str, Any]:
+def _metrics(m: metrics.Scores, n: metrics.Scores, budget: Budget) -> dict[str, Any]:
     out: dict[str, Any] = {
         "auc": round(metrics.roc_auc(m, n), 4),
-        "auc_ci95": _rounded(metrics.bootstrap(metrics.roc_auc, m, n)),
+        "auc_ci95": _rounded(metrics.bootstrap(metrics.roc_auc, m, n, deadline=budget.end)),
         "advantage": round(metrics.advantage(m, n), 4),
     }
     for fpr in FPRS:
@@ -89,7 +99,8 @@ def _metrics(m: metrics.Scores, n: metrics.Scores) -> dict[str, Any]:
         value = metrics.tpr_at_fpr(m, n, fpr)
         out[key] = None if value is None else round(value, 4)
         if value is not None:
-            out[key + "_ci95"] = _rounded(metrics.bootstrap(_tpr_at(fpr), m, n))
+            interval = metrics.bootstrap(_tpr_at(fpr), m, n, deadline=budget.end)
+            out[key + "_ci95"] = _rounded(interval)
     return out
 
 

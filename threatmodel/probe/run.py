@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,8 +15,9 @@ from threatmodel.engine.evidence import EvidenceFile, Measurement
 from threatmodel.errors import InputError, UsageError, brief
 from threatmodel.pack.models import EvidenceThresholds
 from threatmodel.probe import attributes, enumeration, granularity, lira, membership
+from threatmodel.probe.budget import Budget
 from threatmodel.probe.data import Sample, read_sample
-from threatmodel.probe.loading import Classifier, load_model
+from threatmodel.probe.loading import Classifier, Remembered, load_model
 
 
 @dataclass(frozen=True)
@@ -49,23 +52,58 @@ def probe(
         raise UsageError(
             f"--output-format {request.output_format}: use scores, label, rounded:N or topk:K"
         )
+    budget = Budget(request.seconds)
     model = load_model(request.model, request.trust)
     measurements = []
     if request.members is not None and request.nonmembers is not None:
         members, nonmembers = _samples(request)
         _check_labels(model, members, nonmembers, request)
-        measurements.append(_membership(model, members, nonmembers, thresholds, request))
-        measurements.append(_granularity(model, members, nonmembers))
-        measurements += [_sensitive(model, members, nonmembers, c) for c in request.sensitive]
-        measurements += [_hidden(model, members, nonmembers, c) for c in request.hidden]
+        # With a scan to follow, the samples' measurements get half of the budget.
+        part = budget.sub(0.5) if request.enumerate_spec is not None else budget
+        scored = Remembered(model, members.inputs, nonmembers.inputs)
+        measurements += _on_samples(scored, members, nonmembers, thresholds, request, part)
     if request.enumerate_spec is not None:
-        measurements.append(_enumeration(model, request, progress))
+        measurements.append(_timed(_enumeration, model, request, budget, progress))
     return EvidenceFile(
         format="threatmodel.evidence/1",
         tool_version=__version__,
         model=request.model,
         measurements=tuple(measurements),
+        budget_seconds=request.seconds,
+        seconds_taken=round(budget.spent(), 2),
+        not_measured=tuple(budget.skipped),
     )
+
+
+def _on_samples(
+    model: Classifier,
+    members: Sample,
+    nonmembers: Sample,
+    thresholds: EvidenceThresholds,
+    request: ProbeRequest,
+    budget: Budget,
+) -> list[Measurement]:
+    """Membership first (its cheap attacks always run), then what the output format buys, the
+    hidden attributes (one scoring each), and the sensitive inputs in what time is left."""
+    out = [
+        _timed(_membership, model, members, nonmembers, thresholds, request, budget),
+        _timed(_granularity, model, members, nonmembers),
+    ]
+    out += [_timed(_hidden, model, members, nonmembers, c) for c in request.hidden]
+    for i, column in enumerate(request.sensitive):
+        if budget.over():
+            budget.skip(f"attribute-inference:{column}", "the budget ran out before it")
+            continue
+        seconds = budget.left() / (len(request.sensitive) - i)
+        out.append(_timed(_sensitive, model, members, nonmembers, column, seconds))
+    return out
+
+
+def _timed(measure: Callable[..., Measurement], *args: Any) -> Measurement:
+    """The measurement, with how long it took."""
+    started = time.perf_counter()
+    measurement = measure(*args)
+    return measurement.model_copy(update={"seconds": round(time.perf_counter() - started, 2)})
 
 
 def _samples(request: ProbeRequest) -> tuple[Sample, Sample]:
@@ -116,10 +154,11 @@ def _membership(
     nonmembers: Sample,
     thresholds: EvidenceThresholds,
     request: ProbeRequest,
+    budget: Budget,
 ) -> Measurement:
     output_format = request.output_format
     results = membership.measure(
-        model, members, nonmembers, output_format=output_format, seconds=request.seconds
+        model, members, nonmembers, output_format=output_format, budget=budget
     )
     strongest = next(iter(results))
     # A clean result counts only when the strongest attack the model allows has run.
@@ -139,12 +178,20 @@ def _membership(
         notes=(
             f"Attacks on the output as {output_format} ({', '.join(results)}); the strongest is "
             f"{strongest}. An attacker needs that output and records like these."
+            + (
+                " The calibrated attack did not fit in the probe's time budget, so a clean "
+                "result here does not lower the likelihood."
+                if best_possible == "calibrated" and any(lira.NAME in s for s in budget.skipped)
+                else ""
+            )
         ),
     )
 
 
-def _sensitive(model: Classifier, members: Sample, nonmembers: Sample, column: str) -> Measurement:
-    figures = attributes.sensitive_input(model, members, nonmembers, column)
+def _sensitive(
+    model: Classifier, members: Sample, nonmembers: Sample, column: str, seconds: float
+) -> Measurement:
+    figures = attributes.sensitive_input(model, members, nonmembers, column, seconds)
     return Measurement(
         id=f"attribute-inference:{column}",
         threat="model-inversion",
@@ -199,12 +246,15 @@ def _granularity(model: Classifier, members: Sample, nonmembers: Sample) -> Meas
 
 
 def _enumeration(
-    model: Classifier, request: ProbeRequest, progress: Callable[[float], None] | None
+    model: Classifier,
+    request: ProbeRequest,
+    budget: Budget,
+    progress: Callable[[float], None] | None,
 ) -> Measurement:
     assert request.enumerate_spec is not None
     spec = enumeration.load_spec(request.enumerate_spec)
     figures = enumeration.measure(
-        model, spec, request.seconds, progress=progress, show_hits=request.show_hits
+        model, spec, budget.left(), progress=progress, show_hits=request.show_hits
     )
     grade = enumeration.level(figures)
     return Measurement(
