@@ -262,8 +262,7 @@ def test_check_takes_many_files_in_one_process(cli: Callable[..., Result], tmp_p
 
 def test_report_writes_many_files_to_a_folder(cli: Callable[..., Result], tmp_path: Path) -> None:
     other = _write(tmp_path / "other.yaml", yaml.safe_load(CELEBRITY.read_text()))
-    out = tmp_path / "reports"
-    out.mkdir()
+    out = tmp_path / "reports" / "2026"  # made, as `mkdir -p` would: CI starts clean
     result = cli("report", CELEBRITY, other, "--format", "json", "--output-dir", out)
     assert result.code == 0, result.err
     assert sorted(p.name for p in out.iterdir()) == ["other.json", "spam-celebrity.json"]
@@ -271,3 +270,25 @@ def test_report_writes_many_files_to_a_folder(cli: Callable[..., Result], tmp_pa
     refused = cli("report", CELEBRITY, other)
     assert refused.code == 2
     assert "several answers files need --output-dir" in refused.err
+
+
+def test_two_answers_files_of_one_name_are_not_written_over_each_other(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    data = yaml.safe_load(CELEBRITY.read_text())
+    (tmp_path / "team-a").mkdir()
+    (tmp_path / "team-b").mkdir()
+    first = _write(tmp_path / "team-a" / "model.yaml", data)
+    second = _write(tmp_path / "team-b" / "model.yaml", data)
+    out = tmp_path / "reports"
+    result = cli("report", first, second, "--output-dir", out)
+    assert result.code == 2
+    assert result.err == (
+        f"threatmodel: {first} and {second} would both be written to {out / 'model.md'}\n"
+    )
+    assert not out.exists()  # refused before anything was written
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    made = cli("report", first, "--output-dir", blocked / "sub")
+    assert made.code == 2
+    assert made.err.startswith(f"threatmodel: --output-dir {blocked / 'sub'}: ")

@@ -121,9 +121,20 @@ def _report_targets(
     if output is not None and output_dir is not None:
         raise UsageError("give --output or --output-dir, not both")
     if output_dir is not None:
-        if not output_dir.is_dir():
-            raise UsageError(f"--output-dir {output_dir}: no such folder")
-        return [output_dir / f"{path.stem}.{fmt}" for path in answers]
+        from threatmodel.files import same_file
+
+        targets = [output_dir / f"{path.stem}.{fmt}" for path in answers]
+        seen: dict[Path, Path] = {}
+        for path, target in zip(answers, targets, strict=True):
+            if target in seen and not same_file(seen[target], path):
+                raise UsageError(f"{seen[target]} and {path} would both be written to {target}")
+            seen[target] = path
+        try:
+            output_dir.mkdir(parents=True, exist_ok=True)  # as `mkdir -p`: CI starts clean
+        except OSError as exc:
+            raise UsageError(f"--output-dir {output_dir}: {exc.strerror or exc}") from None
+        written: list[Path | None] = list(targets)
+        return written
     if len(answers) > 1:
         raise UsageError("several answers files need --output-dir, one report each")
     return [output]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import keyword
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import TYPE_CHECKING, Annotated, Any, Union
 
 from pydantic import Discriminator, Field, Tag, create_model
@@ -122,6 +123,11 @@ class LeafBase(Model):
 
     def operator(self) -> tuple[str, Any]:
         """The one operator this leaf uses and its operand (the loader ensures there is one)."""
+        return self._operator
+
+    @cached_property
+    def _operator(self) -> tuple[str, Any]:
+        # Found once per leaf: an assessment tests each leaf many times, 300 files per `check`.
         return self.operators()[0]
 
     def operators(self) -> list[tuple[str, Any]]:
