@@ -64,12 +64,18 @@ def assess_file(
 
 
 def repo_path(path: Path) -> str:
-    """The file relative to its repository (the nearest folder above it with .git or a project
-    file), so that reports and SARIF name it the same from any working folder."""
+    """The file relative to its git repository's root (code scanning finds a SARIF result's
+    file from there), else to the nearest project file, else as given: reports name it the
+    same from any working folder."""
     resolved = path.resolve()
+    project_folder = None
     for folder in resolved.parents:
-        if (folder / ".git").exists() or (folder / ".threatmodel.yaml").is_file():
+        if (folder / ".git").exists():
             return resolved.relative_to(folder).as_posix()
+        if project_folder is None and (folder / ".threatmodel.yaml").is_file():
+            project_folder = folder
+    if project_folder is not None:
+        return resolved.relative_to(project_folder).as_posix()
     return path.as_posix()
 
 

@@ -603,10 +603,10 @@ PACK_CASES = {
         f"pack 'acme' needs engine >=2; this is {__version__}",
     ),
     "engine-range-unreadable": BrokenPack(
-        {"pack.yaml": edit(MANIFEST, '">=0.1,<1"', '"~=0.1"')},
+        {"pack.yaml": edit(MANIFEST, '">=0.1,<1"', '"^0.1"')},
         "pack.yaml",
         3,
-        "engine: cannot read version range '~=0.1'",
+        "engine: cannot read version range '^0.1' (PEP 440, e.g. >=0.1,<1)",
     ),
     "manifest-missing": BrokenPack(
         {"pack.yaml": None}, ".", None, "not a rule pack folder: it has no pack.yaml"

@@ -272,23 +272,67 @@ def test_report_writes_many_files_to_a_folder(cli: Callable[..., Result], tmp_pa
     assert "several answers files need --output-dir" in refused.err
 
 
-def test_two_answers_files_of_one_name_are_not_written_over_each_other(
+def test_answers_files_of_one_name_get_reports_named_by_their_folders(
+    cli: Callable[..., Result], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Every team's file is threat-assessment.yaml: CI writes all their reports to one folder.
+    monkeypatch.chdir(tmp_path)
+    data = yaml.safe_load(CELEBRITY.read_text())
+    for team in ("teams/fraud", "teams/spam", "a-b"):
+        (tmp_path / team).mkdir(parents=True)
+    first = _write(tmp_path / "teams/fraud/threat-assessment.yaml", data)
+    second = _write(tmp_path / "teams/spam/threat-assessment.yaml", data)
+    solo = _write(tmp_path / "solo.yaml", data)
+    out = tmp_path / "reports"
+    result = cli("report", first, second, solo, "-f", "sarif", "--output-dir", out)
+    assert result.code == 0, result.err
+    assert sorted(p.name for p in out.iterdir()) == [
+        "solo.sarif",
+        "teams-fraud-threat-assessment.sarif",
+        "teams-spam-threat-assessment.sarif",
+    ]
+    # Names that still meet are refused before anything is written over.
+    (tmp_path / "a/b").mkdir(parents=True)
+    left = _write(tmp_path / "a-b" / "model.yaml", data)
+    right = _write(tmp_path / "a" / "b" / "model.yaml", data)
+    clash = cli("report", Path("a-b/model.yaml"), Path("a/b/model.yaml"), "--output-dir", "x")
+    assert clash.code == 2
+    assert clash.err == (
+        "threatmodel: a-b/model.yaml and a/b/model.yaml would both be written to "
+        f"{Path('x') / 'a-b-model.md'}\n"
+    )
+    assert not (tmp_path / "x").exists()
+    same = cli("report", left, Path("a-b/model.yaml"), right.parent.parent.parent / "solo.yaml",
+               "--output-dir", "y")  # fmt: skip
+    assert same.code == 0, same.err  # one file given twice is one report
+
+
+def test_output_dir_that_cannot_be_made_is_a_usage_error(
     cli: Callable[..., Result], tmp_path: Path
 ) -> None:
-    data = yaml.safe_load(CELEBRITY.read_text())
-    (tmp_path / "team-a").mkdir()
-    (tmp_path / "team-b").mkdir()
-    first = _write(tmp_path / "team-a" / "model.yaml", data)
-    second = _write(tmp_path / "team-b" / "model.yaml", data)
-    out = tmp_path / "reports"
-    result = cli("report", first, second, "--output-dir", out)
-    assert result.code == 2
-    assert result.err == (
-        f"threatmodel: {first} and {second} would both be written to {out / 'model.md'}\n"
-    )
-    assert not out.exists()  # refused before anything was written
     blocked = tmp_path / "file"
     blocked.write_text("")
-    made = cli("report", first, "--output-dir", blocked / "sub")
+    made = cli("report", CELEBRITY, "--output-dir", blocked / "sub")
     assert made.code == 2
     assert made.err.startswith(f"threatmodel: --output-dir {blocked / 'sub'}: ")
+
+
+def _complete(words: str) -> list[str]:
+    """What bash completion offers for the last word, as the installed script answers it."""
+    env = dict(os.environ, _THREATMODEL_COMPLETE="complete_bash", COMP_WORDS=words)
+    env["COMP_CWORD"] = str(len(words.split(" ")) - 1)
+    exe = Path(sys.executable).parent / "threatmodel"
+    done = subprocess.run([exe], env=env, capture_output=True, text=True, check=True)
+    return done.stdout.split()
+
+
+def test_shell_completion_offers_commands_and_formats() -> None:
+    assert _complete("threatmodel rul") == ["rules"]
+    assert _complete("threatmodel report a.yaml --format ") == [
+        "md", "html", "pdf", "json", "sarif", "csv", "dpv", "codequality"
+    ]  # fmt: skip
+    script = subprocess.run(
+        [Path(sys.executable).parent / "threatmodel", "--show-completion", "bash"],
+        capture_output=True, text=True, check=True, env=dict(os.environ, SHELL="/bin/bash"),
+    )  # fmt: skip
+    assert "complete -o default -F _threatmodel_completion threatmodel" in script.stdout

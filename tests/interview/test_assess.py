@@ -68,8 +68,9 @@ def _keys(path: Path) -> str:
 
 
 def _report(cli: Callable[..., Result], path: Path) -> dict[str, Any]:
-    """The assessment, less what names the file or who answered, and with "missing" read as
-    "unknown": the interview records "I don't know" where a file may leave a question out."""
+    """The assessment, less what names the file, who answered and where in it each answer is,
+    and with "missing" read as "unknown": the interview records "I don't know" where a file may
+    leave a question out."""
     data: dict[str, Any] = json.loads(cli("report", path, "--format", "json").out)
     for key in ("answers_file", "answers_sha256", "provenance"):
         data.pop(key)
@@ -77,6 +78,7 @@ def _report(cli: Callable[..., Result], path: Path) -> dict[str, Any]:
         item["answer"] = "unknown"
     for item in data["answers"]:
         item["source"] = item["source"].replace("missing", "unknown")
+        item.pop("line")
     return data
 
 

@@ -10,7 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from threatmodel.language.numbers import format_number, parse_number
-from threatmodel.pack.versions import satisfies
+from threatmodel.pack.versions import newer, satisfies
 
 HINT = "expected a number such as 10000000, 1e7, 10,000,000 or 10M, got"
 
@@ -185,7 +185,6 @@ def test_satisfies(version: str, spec: str, expected: bool) -> None:
 @pytest.mark.parametrize(
     "spec",
     [
-        pytest.param("~=1.0", id="compatible-release"),
         pytest.param("", id="empty"),
         pytest.param(">=", id="no-version"),
         pytest.param("latest", id="word"),
@@ -198,4 +197,25 @@ def test_satisfies(version: str, spec: str, expected: bool) -> None:
 def test_satisfies_refuses_a_bad_spec(spec: str) -> None:
     with pytest.raises(ValueError, match=r"cannot read version range") as info:
         satisfies("0.1.0", spec)
-    assert str(info.value) == f"cannot read version range {spec!r}"
+    assert str(info.value) == f"cannot read version range {spec!r} (PEP 440, e.g. >=0.1,<1)"
+
+
+@pytest.mark.parametrize(
+    ("version", "spec", "expected"),
+    [
+        # What the hand-written parser got wrong (issue 14): PEP 440 as pip reads it.
+        pytest.param("0.2.0rc1", ">=0.2", False, id="pre-release-comes-before-its-release"),
+        pytest.param("0.1.7", "~=0.1", True, id="compatible-release"),
+        pytest.param("1.0.0", "~=0.1", False, id="compatible-release-upper"),
+        pytest.param("0.3.2", "==0.*", True, id="wildcard"),
+        pytest.param("1.0.0", "==0.*", False, id="wildcard-excludes"),
+        pytest.param("0.3.0.dev0", ">=0.1,<1", True, id="dev-build-of-the-tool-loads-packs"),
+    ],
+)
+def test_satisfies_follows_pep_440(version: str, spec: str, expected: bool) -> None:
+    assert satisfies(version, spec) is expected
+
+
+def test_semantic_pack_versions_order_by_release() -> None:
+    assert newer("1.2.0-internal.3", "1.1.9")
+    assert not newer("1.0.0", "1.0.0+build.5")

@@ -59,7 +59,7 @@ def test_celebrity_enumeration_figures(cli: Callable[..., Result]) -> None:
 
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
-@pytest.mark.parametrize("fmt", ["json", "md", "html", "sarif", "csv"])
+@pytest.mark.parametrize("fmt", ["json", "md", "html", "sarif", "csv", "dpv", "codequality"])
 def test_golden_report(
     cli: Callable[..., Result], path: Path, fmt: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:

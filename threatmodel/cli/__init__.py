@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from threatmodel import __version__
-from threatmodel.cli import commands, rules, tools
+from threatmodel.cli import commands, gate, rules, tools
 from threatmodel.cli.output import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -25,7 +25,7 @@ from threatmodel.errors import ThreatmodelError, one_line
 app = typer.Typer(
     name="threatmodel",
     help="Privacy threat modelling for machine-learning classifiers.",
-    add_completion=False,
+    add_completion=True,  # --install-completion, --show-completion (bash, zsh, fish, PowerShell)
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     rich_markup_mode=None,
@@ -53,7 +53,7 @@ def _root(
 
 
 # The everyday commands first, so that `--help` lists them first; then the tools.
-for command in (commands.assess, commands.report, commands.check, commands.questions):
+for command in (commands.assess, commands.report, gate.check, commands.questions):
     app.command()(command)
 app.command()(commands.diff)
 app.add_typer(rules.rules_app, name="rules")

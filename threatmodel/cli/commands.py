@@ -1,11 +1,9 @@
-"""The everyday commands: assess, report, check, questions, diff. Each parses its options, calls
-the library and prints."""
+"""The everyday commands: assess, report, questions, diff (`check` is in `gate`). Each parses
+its options, calls the library and prints."""
 
 from __future__ import annotations
 
-import datetime as dt
 import sys
-from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,14 +19,12 @@ from threatmodel.cli.options import (
     StrictOpt,
     TemplateDirOpt,
 )
-from threatmodel.cli.output import EXIT_FINDINGS, EXIT_INVALID, say, write_stdout
+from threatmodel.cli.output import say, write_stdout
 from threatmodel.errors import UsageError
 from threatmodel.render.formats import check_ready
 
 if TYPE_CHECKING:
-    from threatmodel.app import PackStacks
     from threatmodel.engine.assessment import Assessment
-    from threatmodel.pack.layered import Pack
 
 
 class QuestionsFormat(str, Enum):
@@ -97,6 +93,14 @@ def report(
     strict: StrictOpt = False,
     template_dir: TemplateDirOpt = None,
     evidence: EvidenceOpt = None,
+    include_accepted: Annotated[
+        bool,
+        typer.Option(
+            "--include-accepted",
+            help="SARIF: upload accepted risks too, as suppressed results (code scanning shows "
+            "them as open alerts).",
+        ),
+    ] = False,
 ) -> int:
     """Assess answers files and write their reports (one to standard output by default)."""
     from threatmodel.app import PackStacks, assess_file
@@ -107,12 +111,32 @@ def report(
         if target is not None:
             _refuse_inputs(target, path, evidence)
         assessment = assess_file(path, stacks.for_file(path), strict, evidence)
-        _warn_orphans(assessment)
-        _emit(assessment, fmt.value, target, template_dir or _project_template_dir(path))
+        warn_orphans(assessment)
+        folder = template_dir or _project_template_dir(path)
+        _emit(assessment, fmt.value, target, folder, include_accepted)
         where = "" if target is None else f"; report written to {target}"
         count = len(assessment.threats)
         say(f"{path}: {count} threat(s), overall risk {assessment.overall_risk}{where}", err=True)
     return 0
+
+
+def _report_names(answers: list[Path]) -> list[str]:
+    """Each report's name: its answers file's, or, where several share one (every team's
+    `threat-assessment.yaml`), its path with `-` between the folders (`teams-fraud-...`)."""
+    from collections import Counter
+
+    counts = Counter(path.stem for path in answers)
+    names = []
+    for path in answers:
+        if counts[path.stem] == 1:
+            names.append(path.stem)
+            continue
+        try:
+            shown = path.resolve().relative_to(Path.cwd().resolve())
+        except ValueError:
+            shown = path.resolve()
+        names.append("-".join(p for p in shown.with_suffix("").parts if p not in ("/", "..")))
+    return names
 
 
 def _report_targets(
@@ -122,8 +146,10 @@ def _report_targets(
         raise UsageError("give --output or --output-dir, not both")
     if output_dir is not None:
         from threatmodel.files import same_file
+        from threatmodel.render.formats import FORMATS
 
-        targets = [output_dir / f"{path.stem}.{fmt}" for path in answers]
+        suffix = FORMATS[fmt].suffix or fmt
+        targets = [output_dir / f"{name}.{suffix}" for name in _report_names(answers)]
         seen: dict[Path, Path] = {}
         for path, target in zip(answers, targets, strict=True):
             if target in seen and not same_file(seen[target], path):
@@ -140,122 +166,6 @@ def _report_targets(
     return [output]
 
 
-def check(
-    answers: Annotated[list[Path], typer.Argument(help="Answers files (YAML), one or more.")],
-    fail_on: Annotated[
-        str | None,
-        typer.Option(
-            "--fail-on", help="Fail at this risk or above (default: high, or the project's)."
-        ),
-    ] = None,
-    rules: RulesOpt = None,
-    strict: StrictOpt = False,
-    baseline: Annotated[
-        Path | None,
-        typer.Option(
-            "--baseline",
-            help="An earlier JSON assessment (or answers file): fail only on threats that are "
-            "new or whose residual risk rose since it.",
-        ),
-    ] = None,
-) -> int:
-    """CI gate: exit 1 when a threat's residual risk is at or above --fail-on (in any file)."""
-    from threatmodel.app import PackStacks
-
-    if baseline is not None and len(answers) > 1:
-        raise UsageError("--baseline compares one answers file; give one")
-    stacks = PackStacks(rules)
-    if len(answers) == 1:
-        return _check_one(answers[0], stacks, fail_on, strict, baseline)
-    return _check_many(answers, stacks, fail_on, strict)
-
-
-def _check_one(
-    answers: Path, stacks: PackStacks, fail_on: str | None, strict: bool, baseline: Path | None
-) -> int:
-    verdict = _verdict(answers, stacks, fail_on, strict, baseline)
-    for line in verdict.threat_lines:
-        say(line)
-    say(_rules_used(verdict.pack, answers))
-    say(verdict.line)
-    return 0 if verdict.passed else EXIT_FINDINGS
-
-
-def _check_many(answers: list[Path], stacks: PackStacks, fail_on: str | None, strict: bool) -> int:
-    """One line per file, the failing threats under it; a broken file is reported and the
-    others still checked (exit 2 at the end), so one bad file never hides the rest."""
-    from threatmodel.errors import ThreatmodelError, one_line
-
-    failed = invalid = 0
-    for path in answers:
-        try:
-            verdict = _verdict(path, stacks, fail_on, strict, None)
-        except ThreatmodelError as exc:
-            invalid += 1
-            say(f"{path}: invalid: {one_line(exc.message)}")
-            continue
-        say(verdict.line)
-        for line in verdict.threat_lines:
-            if line.startswith("FAIL"):
-                say("  " + line)
-        failed += not verdict.passed
-    passed = len(answers) - failed - invalid
-    say(f"{len(answers)} files: {passed} passed, {failed} failed, {invalid} invalid")
-    if invalid:
-        return EXIT_INVALID
-    return EXIT_FINDINGS if failed else 0
-
-
-@dataclass(frozen=True)
-class _Verdict:
-    """What `check` says of one answers file."""
-
-    pack: Pack
-    passed: bool
-    line: str
-    threat_lines: list[str]
-
-
-def _verdict(
-    answers: Path, stacks: PackStacks, fail_on: str | None, strict: bool, baseline: Path | None
-) -> _Verdict:
-    from threatmodel.app import assess_file, default_gate, gate
-    from threatmodel.pack import project
-
-    pack = stacks.for_file(answers)
-    assessment = assess_file(answers, pack, strict)
-    _warn_orphans(assessment)
-    fail_on = fail_on or project.load(answers)[0].fail_on or default_gate(assessment.risk_levels)
-    result = gate(assessment, fail_on, dt.date.today())
-    if baseline is not None:
-        from threatmodel.app import load_side
-        from threatmodel.engine.diff import regressions
-
-        worse = set(regressions(load_side(baseline, pack), assessment))
-        result = result.only(worse)
-    lines = []
-    for threat in assessment.threats:
-        mark = "FAIL" if threat.id in result.failing + result.expired else "ok  "
-        note = " (accepted)" if threat.id in result.accepted else ""
-        note = " (acceptance expired)" if threat.id in result.expired else note
-        lines.append(f"{mark} {threat.residual_risk:<9} {threat.id}{note}")
-    verdict = "passed" if result.passed else "FAILED"
-    line = (
-        f"{answers}: overall risk {assessment.overall_risk}; check {verdict} at --fail-on {fail_on}"
-    )
-    return _Verdict(pack, result.passed, line, lines)
-
-
-def _rules_used(pack: Pack, answers: Path) -> str:
-    """Which project file and packs judged the answers: a gate must say what it ran."""
-    from threatmodel.pack import project
-
-    found = project.find(answers)
-    where = f"project file {found}" if found else "no project file"
-    packs = ", ".join(f"{p.name} {p.version} ({p.path})" for p in pack.packs)
-    return f"{answers}: {where}; packs: {packs}"
-
-
 def _summary(assessment: Assessment) -> None:
     if not assessment.threats:
         say("No privacy threat applies to the system as described.")
@@ -264,17 +174,23 @@ def _summary(assessment: Assessment) -> None:
     say(f"Overall risk: {assessment.overall_risk}.")
 
 
-def _warn_orphans(assessment: Assessment) -> None:
+def warn_orphans(assessment: Assessment) -> None:
     for warning in (*assessment.orphans, *assessment.notices):
         say(f"threatmodel: warning: {warning}", err=True)
 
 
-def _emit(assessment: Assessment, fmt: str, output: Path | None, template_dir: Path | None) -> None:
+def _emit(
+    assessment: Assessment,
+    fmt: str,
+    output: Path | None,
+    template_dir: Path | None,
+    include_accepted: bool = False,
+) -> None:
     from threatmodel.files import write_file
     from threatmodel.render.formats import render_document
 
     _check_output_options(fmt, template_dir)
-    data = render_document(assessment, fmt, template_dir)
+    data = render_document(assessment, fmt, template_dir, include_accepted)
     if output is None:
         write_stdout(data)
     else:

@@ -33,3 +33,16 @@ TemplateDirOpt = Annotated[
         "--template-dir", help="Templates here override the built-in ones of the same name."
     ),
 ]
+
+
+class ListFormat(str, Enum):
+    """How a command other than `report` prints: for people, or JSON for scripts (stable keys,
+    documented in the README under "For scripts")."""
+
+    text = "text"
+    json = "json"
+
+
+ListFormatOpt = Annotated[
+    ListFormat, typer.Option("--format", "-f", help="text for people, json for scripts.")
+]

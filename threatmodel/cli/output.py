@@ -33,6 +33,13 @@ def say(text: str = "", err: bool = False) -> None:
     typer.echo(without_controls(text), err=err)
 
 
+def print_json(data: object) -> None:
+    """A document for scripts on standard output: two-space indent, keys in the order built."""
+    import json
+
+    write_stdout(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
 def write_stdout(data: str | bytes) -> None:
     """Write a report to standard output; a closed or full stream is an error, not a crash."""
     if sys.stdout is None:  # started with standard output closed (`>&-`)

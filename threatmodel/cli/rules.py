@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatmodel.cli.options import RulesOpt
-from threatmodel.cli.output import EXIT_FINDINGS, EXIT_INVALID, say
+from threatmodel.cli.options import ListFormat, ListFormatOpt, RulesOpt
+from threatmodel.cli.output import EXIT_FINDINGS, EXIT_INVALID, print_json, say
 from threatmodel.errors import UsageError
 
 if TYPE_CHECKING:
@@ -19,12 +19,19 @@ rules_app = typer.Typer(help="Rule-pack tooling.", no_args_is_help=True, rich_ma
 
 
 @rules_app.command("list")
-def rules_list(rules: RulesOpt = None) -> int:
+def rules_list(rules: RulesOpt = None, fmt: ListFormatOpt = ListFormat.text) -> int:
     """List the threats of the layered packs with their cross-references."""
     from threatmodel.pack import project
     from threatmodel.pack.load import load_packs
 
     pack = load_packs(project.rule_folders(Path.cwd(), rules))
+    if fmt is ListFormat.json:
+        print_json({"format": "threatmodel.rules/1", "packs": _packs_json(pack), "threats": [
+            {"id": t.id, "title": t.title, "summary": t.summary, "pack": pack.owner.get(t.id),
+             "references": {k: list(v) for k, v in sorted(t.references.items())}}
+            for t in pack.threats.values()
+        ]})  # fmt: skip
+        return 0
     for info in pack.packs:
         say(f"# pack {info.name} {info.version} ({info.path})")
     for threat in pack.threats.values():
@@ -57,6 +64,13 @@ def rules_show(
     return 0
 
 
+def _packs_json(pack: Pack) -> list[dict[str, str]]:
+    return [
+        {"name": p.name, "version": p.version, "path": str(p.path), "sha256": p.sha256}
+        for p in pack.packs
+    ]
+
+
 FolderArg = Annotated[
     Path | None, typer.Argument(help="A pack folder, on top of the built-in one (default: none).")
 ]
@@ -76,15 +90,23 @@ def _stack(folder: Path | None, rules: list[Path] | None) -> Pack:
 def rules_lint(
     folder: FolderArg = None,
     rules: RulesOpt = None,
+    fmt: ListFormatOpt = ListFormat.text,
 ) -> int:
     """Check a pack: schema, references, test cases, mitigations and cross-references."""
     from threatmodel.pack.lint import lint
 
     pack = _stack(folder, rules)
     findings = lint(pack)
+    errors = sum(f.level == "error" for f in findings)
+    if fmt is ListFormat.json:
+        print_json({"format": "threatmodel.lint/1", "packs": _packs_json(pack),
+                    "threats": len(pack.threats), "questions": len(pack.questions),
+                    "errors": errors, "warnings": len(findings) - errors,
+                    "findings": [{"level": f.level, "where": f.where, "message": f.message}
+                                 for f in findings]})  # fmt: skip
+        return EXIT_INVALID if errors else 0
     for finding in findings:
         say(str(finding), err=True)
-    errors = sum(f.level == "error" for f in findings)
     say(
         f"{len(pack.threats)} threats, {len(pack.questions)} questions: "
         f"{errors} error(s), {len(findings) - errors} warning(s)"
@@ -96,19 +118,27 @@ def rules_lint(
 def rules_test(
     folder: FolderArg = None,
     rules: RulesOpt = None,
+    fmt: ListFormatOpt = ListFormat.text,
 ) -> int:
     """Run every threat's must-apply and must-not-apply cases."""
+    from dataclasses import asdict
+
     from threatmodel.pack.lint import case_table, run_cases
 
     pack = _stack(folder, rules)
     results = run_cases(pack)
+    failed = sum(not r.passed for r in results)
+    if fmt is ListFormat.json:
+        print_json({"format": "threatmodel.rules-test/1", "packs": _packs_json(pack),
+                    "passed": len(results) - failed, "failed": failed,
+                    "results": [asdict(r) for r in results]})  # fmt: skip
+        return EXIT_FINDINGS if failed else 0
     say(f"{'threat':<32} {'must apply':>10} {'must not':>9} {'risk bounds':>11}")
     for threat_id, row in case_table(pack, results).items():
         say(f"{threat_id:<32} {row[0]:>10} {row[1]:>9} {row[2]:>11}")
     for r in results:
         if not r.passed:
             say(f"FAIL {r.threat}: {r.case}: {r.detail}")
-    failed = sum(not r.passed for r in results)
     say(f"{len(results) - failed} passed, {failed} failed")
     return EXIT_FINDINGS if failed else 0
 

@@ -72,7 +72,7 @@ def assess(
         ruled_out=tuple(ruled_out),
         assumptions=_with_effects(pack, resolved, threats),
         ignored=tuple(resolved.ignored),
-        answers=_answers_out(pack, resolved),
+        answers=_answers_out(pack, resolved, answers.lines),
         screening=screen(pack.screening, resolved) if pack.screening else None,
         orphans=_orphans(answers, {t.id for t in threats}),
         notices=lifecycle.notices(pack, answers, threats),
@@ -128,7 +128,7 @@ def _highest(levels: list[str], scale: tuple[str, ...]) -> str:
     return max(levels, key=scale.index) if levels else "none"
 
 
-def _answers_out(pack: Pack, resolved: Resolved) -> tuple[AnswerOut, ...]:
+def _answers_out(pack: Pack, resolved: Resolved, lines: dict[str, int]) -> tuple[AnswerOut, ...]:
     out = []
     for qid in resolved.visible:
         question = pack.questions[qid]
@@ -141,6 +141,7 @@ def _answers_out(pack: Pack, resolved: Resolved) -> tuple[AnswerOut, ...]:
                 value=show(value),
                 label=label(question, value),
                 source=resolved.assumed.get(qid, "given"),
+                line=lines.get(qid),
             )
         )
     return tuple(out)

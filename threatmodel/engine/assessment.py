@@ -143,6 +143,7 @@ class AnswerOut(Model):
     value: str = Field(description="The answer as counted.")
     label: str = Field("", description="The answer in words: choice labels, yes or no.")
     source: Literal["given", "unknown", "missing"] = Field(description="Given, or assumed.")
+    line: int | None = Field(None, description="Its line in the answers file, when written there.")
 
 
 class CriterionOut(Model):

@@ -28,7 +28,15 @@ def load_answers(path: Path, pack: Pack) -> Answers:
     given = _given(doc, parsed, pack)
     _check_decisions(doc, parsed, pack)
     sha = hashlib.sha256(doc.text.encode()).hexdigest()
-    return Answers(path=path, sha256=sha, given=given, file=parsed, raw=doc.data, text=doc.text)
+    lines = {
+        f"{section}.{key}": doc.lines[("answers", section, key)]
+        for section, keys in parsed.answers.items()
+        for key in keys or {}
+        if ("answers", section, key) in doc.lines
+    }
+    return Answers(
+        path=path, sha256=sha, given=given, file=parsed, raw=doc.data, text=doc.text, lines=lines
+    )
 
 
 def answers_from_mapping(pack: Pack, flat: dict[str, Any]) -> dict[str, Any]:

@@ -5,7 +5,7 @@ writing are in `pack.answers`."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -83,3 +83,5 @@ class Answers:
     """The file's text as read."""
     shown: str = ""
     """How reports name the file: relative to its repository (set by the caller)."""
+    lines: dict[str, int] = field(default_factory=dict)
+    """Question id -> the line of its answer in the file (SARIF points code review at it)."""

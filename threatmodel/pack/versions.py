@@ -1,40 +1,41 @@
-"""Just enough version ranges for `engine: ">=0.1,<1"`, without another dependency."""
+"""Engine ranges and version order by PEP 440, with `packaging` (the reference implementation pip
+uses): `~=0.1`, `==0.*`, pre-releases and local labels mean what Python packaging says they mean."""
 
 from __future__ import annotations
 
-import operator
 import re
 
-_CLAUSE = re.compile(r"^\s*(>=|<=|==|!=|>|<)\s*(\d+(?:\.\d+)*)\s*$")
-_OPS = {
-    ">=": operator.ge,
-    "<=": operator.le,
-    "==": operator.eq,
-    "!=": operator.ne,
-    ">": operator.gt,
-    "<": operator.lt,
-}
-
-
-def _key(version: str) -> tuple[int, ...]:
-    parts = [
-        int(p)
-        for p in re.findall(r"\d+", version.split("+", maxsplit=1)[0].split("-", maxsplit=1)[0])[:3]
-    ]
-    return tuple(parts + [0] * (3 - len(parts)))
+from packaging.specifiers import InvalidSpecifier, SpecifierSet
+from packaging.version import InvalidVersion, Version
 
 
 def satisfies(version: str, spec: str) -> bool:
-    """Does `version` meet every comma-separated clause of `spec`? ValueError on a bad spec."""
-    for clause in spec.split(","):
-        match = _CLAUSE.match(clause)
-        if not match:
-            raise ValueError(f"cannot read version range {spec!r}")
-        if not _OPS[match.group(1)](_key(version), _key(match.group(2))):
-            return False
-    return True
+    """Does `version` meet `spec` (a PEP 440 specifier set)? ValueError on a bad spec.
+
+    A pre-release meets a range only by PEP 440's order (`0.2.0rc1` comes before `0.2`, so it
+    does not meet `>=0.2`), but it is not excluded for being one: a development build of the
+    tool must still load the packs its own release will."""
+    try:
+        if any(not clause.strip() for clause in spec.split(",")):
+            raise InvalidSpecifier(spec)  # packaging skips an empty clause; a typo, here
+        specifiers = SpecifierSet(spec)
+    except InvalidSpecifier:
+        raise ValueError(f"cannot read version range {spec!r} (PEP 440, e.g. >=0.1,<1)") from None
+    return specifiers.contains(_version(version), prereleases=True)
 
 
 def newer(version: str, than: str) -> bool:
-    """Is `version` later than `than` (by release number)?"""
-    return _key(version) > _key(than)
+    """Is `version` later than `than` (PEP 440 order)?"""
+    return _version(version) > _version(than)
+
+
+def _version(text: str) -> Version:
+    try:
+        return Version(text)
+    except InvalidVersion:
+        # Pack versions are semantic versions: `1.0.0-internal.3` is not PEP 440 but its
+        # release is, and the release is what orders one pack version after another.
+        release = re.match(r"\d+(\.\d+)*", text.strip())
+        if release is None:
+            raise ValueError(f"cannot read version {text!r} (PEP 440, e.g. 1.4.0)") from None
+        return Version(release.group())

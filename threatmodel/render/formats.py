@@ -1,6 +1,7 @@
-"""Every output format of an assessment, in one registry: JSON directly; Markdown, HTML, SARIF
-and CSV through sandboxed templates, each escaped for its own format by construction; PDF
-printed from the HTML. A new format is one entry in FORMATS."""
+"""Every output format of an assessment, in one registry: JSON, W3C DPV JSON-LD and GitLab
+Code Quality directly; Markdown, HTML, SARIF and CSV through sandboxed templates, each escaped
+for its own format by construction; PDF printed from the HTML. A new format is one entry in
+FORMATS."""
 
 from __future__ import annotations
 
@@ -25,9 +26,12 @@ class Format:
     template: str | None = None
     escape: Callable[[Any], str] | None = None  # None: HTML, escaped by Jinja's autoescape
     check: Callable[[str], str] | None = None  # validates (and normalises) the rendered text
-    direct: Callable[[Assessment, Path | None], str | bytes] | None = None
-    """Renders without a template of its own (JSON; PDF, from the HTML)."""
+    direct: Callable[[Assessment, Path | None, bool], str | bytes] | None = None
+    """Renders without a template of its own (JSON; PDF, from the HTML), from the assessment,
+    the template folder and whether accepted risks go into code-scanning uploads."""
     binary: bool = False
+    suffix: str = ""
+    """The file name's ending under `report --output-dir`, when not the format's name."""
 
 
 def to_json(assessment: Assessment) -> str:
@@ -43,6 +47,18 @@ def _json_document(text: str) -> str:
         raise ValueError(f"the template produced invalid JSON ({exc})") from None
 
 
+def _dpv(assessment: Assessment) -> str:
+    from threatmodel.render.dpv import to_dpv
+
+    return to_dpv(assessment)
+
+
+def _code_quality(assessment: Assessment, include_accepted: bool) -> str:
+    from threatmodel.render.scanning import CodeScanning, code_quality
+
+    return code_quality(CodeScanning(assessment, include_accepted))
+
+
 def _pdf(assessment: Assessment, template_dir: Path | None) -> bytes:
     from threatmodel.render.pdf import render_pdf
 
@@ -52,10 +68,14 @@ def _pdf(assessment: Assessment, template_dir: Path | None) -> bytes:
 FORMATS: dict[str, Format] = {
     "md": Format("report.md.j2", md_escape),
     "html": Format("report.html.j2", None),
-    "pdf": Format(direct=_pdf, binary=True),
-    "json": Format(direct=lambda assessment, _: to_json(assessment)),
+    "pdf": Format(direct=lambda assessment, folder, _: _pdf(assessment, folder), binary=True),
+    "json": Format(direct=lambda assessment, *_: to_json(assessment)),
     "sarif": Format("report.sarif.j2", json_value, _json_document),
     "csv": Format("report.csv.j2", csv_cell),
+    "dpv": Format(direct=lambda assessment, *_: _dpv(assessment), suffix="jsonld"),
+    "codequality": Format(
+        direct=lambda a, _, accepted: _code_quality(a, accepted), suffix="cq.json"
+    ),
 }
 """The registry: format name -> how to render it. `report --format` offers these, in order."""
 
@@ -68,16 +88,22 @@ def render(assessment: Assessment, fmt: str, template_dir: Path | None = None) -
 
 
 def render_document(
-    assessment: Assessment, fmt: str, template_dir: Path | None = None
+    assessment: Assessment,
+    fmt: str,
+    template_dir: Path | None = None,
+    include_accepted: bool = False,
 ) -> str | bytes:
-    """The assessment in any format of the registry (bytes for binary ones)."""
+    """The assessment in any format of the registry (bytes for binary ones). `include_accepted`:
+    SARIF uploads accepted risks too (left out by default: code scanning would show them open)."""
     spec = FORMATS[fmt]
     if spec.direct is not None:
-        return spec.direct(assessment, template_dir)
+        return spec.direct(assessment, template_dir, include_accepted)
     from threatmodel.render.templating import context, render_template
 
     assert spec.template is not None
-    text = render_template(spec.template, spec.escape, context(assessment), template_dir)
+    text = render_template(
+        spec.template, spec.escape, context(assessment, include_accepted), template_dir
+    )
     if spec.check is not None:
         try:
             text = spec.check(text)

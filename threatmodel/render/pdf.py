@@ -23,14 +23,25 @@ def require_pdf() -> Any:
     return weasyprint
 
 
+ATTACHMENT = "assessment.json"
+
+
 def render_pdf(assessment: Assessment, template_dir: Path | None = None) -> bytes:
-    """The HTML document printed to PDF with WeasyPrint (the optional `pdf` extra)."""
+    """The HTML document printed to PDF with WeasyPrint (the optional `pdf` extra), as PDF/A-3b
+    with the JSON assessment attached: the document attached to a DPIA carries its own
+    machine-readable form, which archives and GRC tools can extract."""
     weasyprint = require_pdf()
-    from threatmodel.render.formats import render
+    from threatmodel.render.formats import render, to_json
 
     html = render(assessment, "html", template_dir)
     document = weasyprint.HTML(string=html, url_fetcher=_data_urls_only(weasyprint))
-    pdf: bytes = document.write_pdf()
+    attachment = weasyprint.Attachment(
+        string=to_json(assessment).encode(),
+        name=ATTACHMENT,
+        description="The assessment as JSON (threatmodel.assessment/1)",
+        relationship="Data",  # PDF/A-3: the data the document was rendered from
+    )
+    pdf: bytes = document.write_pdf(attachments=[attachment], pdf_variant="pdf/a-3b")
     return pdf
 
 

@@ -14,14 +14,16 @@ from threatmodel.errors import InputError, without_controls
 from threatmodel.language.numbers import format_number
 from threatmodel.render.document import SERIOUS, answers_in_words, build, tone_of
 from threatmodel.render.escape import md_escape
+from threatmodel.render.scanning import CodeScanning
 from threatmodel.resources import data_dir
 
 TONES = ("critical", "high", "medium", "low")  # colours and SARIF levels, from the top down
 
 
-def context(assessment: Assessment) -> dict[str, Any]:
+def context(assessment: Assessment, include_accepted: bool = False) -> dict[str, Any]:
     """What a template sees: the assessment `a`, the document model `doc` (what the Markdown and
-    HTML reports say, decided in Python), and helpers for templates of one's own."""
+    HTML reports say, decided in Python), `sarif` (what an upload needs), and helpers for
+    templates of one's own. `include_accepted`: upload accepted risks to code scanning too."""
     words = answers_in_words(assessment)
     matrix = assessment.risk_matrix
     severities = assessment.severity_levels
@@ -36,6 +38,7 @@ def context(assessment: Assessment) -> dict[str, Any]:
         "risk_of": lambda likelihood, severity: matrix[likelihood][severities.index(severity)],
         "tone": tone,
         "serious": lambda level: tone(level) in SERIOUS,
+        "sarif": CodeScanning(assessment, include_accepted),
     }
 
 
