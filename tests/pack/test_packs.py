@@ -4,6 +4,7 @@ baselines, diffs, schemas, and the example organisation's CI gate."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -218,11 +219,20 @@ def test_schemas_are_printed(cli: Callable[..., Result]) -> None:
 
 def test_the_example_organisation_gate(tmp_path: Path) -> None:
     """examples/org/ci.sh as a team's CI runs it: the pack lints and tests, one team passes and
-    one fails."""
+    one fails, and each team's SARIF is written for code scanning (uploaded only in GitHub)."""
     org = tmp_path / "org"
     shutil.copytree(EXAMPLES / "org", org)
-    proc = subprocess.run(["bash", str(org / "ci.sh")], capture_output=True, text=True, check=False)
+    env = {k: v for k, v in os.environ.items() if k not in ("GITHUB_TOKEN", "GITHUB_REPOSITORY")}
+    proc = subprocess.run(["bash", str(org / "ci.sh")], capture_output=True, text=True,
+                          check=False, env=env)  # fmt: skip
     assert proc.returncode == 1, proc.stdout + proc.stderr
     assert "spam-filter/threat-assessment.yaml: overall risk low; check passed" in proc.stdout
     assert "fraud-scorer/threat-assessment.yaml: overall risk critical; check FAILED" in proc.stdout
     assert "0 failed" in proc.stdout
+    written = sorted(p.name for p in (org / "sarif").iterdir())
+    assert written == [
+        "fraud-scorer-threat-assessment.sarif", "spam-filter-threat-assessment.sarif"
+    ]  # fmt: skip
+    run = json.loads((org / "sarif" / written[0]).read_text())["runs"][0]
+    assert run["automationDetails"]["id"].endswith("fraud-scorer/threat-assessment.yaml/")
+    assert "SARIF for code scanning: sarif/fraud-scorer-threat-assessment.sarif" in proc.stdout

@@ -19,6 +19,7 @@ from threatmodel.language.conditions import describe
 from threatmodel.language.questions import Question
 from threatmodel.language.values import UNKNOWN, show
 from threatmodel.pack.answers import dump_answers, leading_comments, load_answers
+from threatmodel.pack.answersedit import edit_answers
 from threatmodel.pack.answersfile import Answers
 from threatmodel.pack.layered import Pack
 
@@ -214,7 +215,11 @@ class Interview:
             "answered_at": dt.datetime.now(tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "packs": [{"name": p.name, "version": p.version} for p in self.pack.packs],
         }
-        text = dump_answers(self.pack, self.given, self.extra, provenance, self.header)
+        text = None
+        if self.disk.text:  # edit the file as written: comments and `10M` stay, diffs stay small
+            text = edit_answers(self.disk.text, self.pack, self.disk.given, self.given, provenance)
+        if text is None:
+            text = dump_answers(self.pack, self.given, self.extra, provenance, self.header)
         self.disk.write(text, self.given)
 
     def _merge_from_disk(self) -> None:

@@ -16,7 +16,12 @@ from threatmodel.pack.yamlsafe import Document, load_yaml
 
 def load_answers(path: Path, pack: Pack) -> Answers:
     """Load and validate an answers file against the layered pack."""
-    doc = load_yaml(path)
+    return answers_from_document(load_yaml(path), pack)
+
+
+def answers_from_document(doc: Document, pack: Pack) -> Answers:
+    """Validate a parsed answers file against the layered pack."""
+    path = doc.path
     if not isinstance(doc.data, dict):
         raise doc.error((), "expected a mapping with `threatmodel: 1` and `answers:`")
     version = doc.data.get("threatmodel", FORMAT_VERSION)
@@ -155,11 +160,11 @@ def dump_answers(
     data: dict[str, Any] = {"threatmodel": FORMAT_VERSION, "answers": nested}
     data.update({k: v for k, v in extra.items() if k in ("measures", "acceptances")})
     data["provenance"] = provenance
-    body = yaml.dump(data, Dumper=_dumper(), sort_keys=False, allow_unicode=True, width=100)
+    body = yaml.dump(data, Dumper=dumper(), sort_keys=False, allow_unicode=True, width=100)
     return (header or HEADER) + body
 
 
-def _dumper() -> type[Any]:
+def dumper() -> type[Any]:
     """A safe dumper that writes block mappings, and lists of plain values on one line
     (`exposed: [label, score]`), as people write answers files by hand."""
     import yaml

@@ -38,6 +38,10 @@ class Document:
     data: Any
     lines: dict[Loc, int] = field(default_factory=dict)
     text: str = ""
+    spans: dict[Loc, tuple[int, int, int]] = field(default_factory=dict)
+    """For every mapping entry: where its key starts, where its value starts and where the
+    value's last character ends (offsets in `text`; comments after it are not part of it), so
+    that an answer can be rewritten in place."""
     sources: dict[Loc, str] = field(default_factory=dict)
     """The source text of every plain scalar that YAML read as something other than a string
     (so that `NO` or `0755`, given as a name, can be read back as the text that was typed)."""
@@ -85,7 +89,19 @@ def parse_yaml(raw: bytes | str, path: Path) -> Document:
         raise InputError(path, f"invalid YAML: {exc}") from None
     except RecursionError:
         raise InputError(path, f"nesting deeper than {MAX_DEPTH} levels") from None
-    return Document(path=path, data=data, lines=builder.lines, text=text, sources=builder.sources)
+    return Document(
+        path=path,
+        data=data,
+        lines=builder.lines,
+        text=text,
+        spans=builder.spans,
+        sources=builder.sources,
+    )
+
+
+def _index(mark: Any, default: int) -> int:
+    """A mark's offset in the text (PyYAML's events always carry marks; the stubs allow None)."""
+    return default if mark is None else int(mark.index)
 
 
 def _decode(raw: bytes, path: Path) -> str:
@@ -108,7 +124,9 @@ class _Builder:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.lines: dict[Loc, int] = {}
+        self.spans: dict[Loc, tuple[int, int, int]] = {}
         self.sources: dict[Loc, str] = {}
+        self._end = 0  # where the last scalar or flow collection read ends
         self._resolver = yaml.resolver.Resolver()
         self._constructor = yaml.constructor.SafeConstructor()
 
@@ -147,14 +165,15 @@ class _Builder:
         if loc is not None and event.start_mark is not None:
             self.lines.setdefault(loc, event.start_mark.line + 1)
         if isinstance(event, events.ScalarEvent):
+            self._end = _index(event.end_mark, self._end)
             value = self._scalar(event)
             if loc is not None and not isinstance(value, str):
                 self.sources[loc] = event.value
             return value
         if isinstance(event, events.SequenceStartEvent):
-            return self._sequence(stream, loc, depth)
+            return self._sequence(stream, loc, depth, bool(event.flow_style))
         if isinstance(event, events.MappingStartEvent):
-            return self._mapping(stream, loc, depth)
+            return self._mapping(stream, loc, depth, bool(event.flow_style))
         raise self._fail(event, f"unexpected YAML event {type(event).__name__}")  # pragma: no cover
 
     def _scalar(self, event: events.ScalarEvent) -> Any:
@@ -175,21 +194,26 @@ class _Builder:
                 event, f"cannot read {event.value!r} as {tag.rsplit(':', 1)[-1]}: {exc}"
             ) from None
 
-    def _sequence(self, stream: Iterator[events.Event], loc: Loc | None, depth: int) -> list[Any]:
+    def _sequence(
+        self, stream: Iterator[events.Event], loc: Loc | None, depth: int, flow: bool
+    ) -> list[Any]:
         items: list[Any] = []
         for event in stream:
             if isinstance(event, events.SequenceEndEvent):
+                # A block sequence "ends" at the next token, past any comments: not its end.
+                self._end = _index(event.end_mark, self._end) if flow else self._end
                 return items
             item_loc = None if loc is None else (*loc, len(items))
             items.append(self._node(stream, event, item_loc, depth + 1))
         return items  # pragma: no cover - the parser always closes a sequence
 
     def _mapping(
-        self, stream: Iterator[events.Event], loc: Loc | None, depth: int
+        self, stream: Iterator[events.Event], loc: Loc | None, depth: int, flow: bool
     ) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         for event in stream:
             if isinstance(event, events.MappingEndEvent):
+                self._end = _index(event.end_mark, self._end) if flow else self._end
                 return result
             if not isinstance(event, events.ScalarEvent):
                 raise self._fail(event, "mapping keys must be plain scalars")
@@ -200,5 +224,12 @@ class _Builder:
             if value_loc is not None and event.start_mark is not None:
                 # The key's line, not the value's: a block value starts on the line below.
                 self.lines[value_loc] = event.start_mark.line + 1
-            result[key] = self._node(stream, next(stream), value_loc, depth + 1)
+            value = next(stream)
+            result[key] = self._node(stream, value, value_loc, depth + 1)
+            if value_loc is not None:
+                self.spans[value_loc] = (
+                    _index(event.start_mark, 0),
+                    _index(value.start_mark, 0),
+                    self._end,
+                )
         return result  # pragma: no cover - the parser always closes a mapping
