@@ -34,6 +34,13 @@ def test_wheel_contains_rules_and_templates(wheel: Path) -> None:
     assert templates
     for path in rules + templates:
         assert f"threatmodel/_data/{path}" in names, path
+    web = sorted(
+        p.relative_to(ROOT).as_posix()
+        for p in (ROOT / "threatmodel" / "web").rglob("*")
+        if p.suffix in (".j2", ".js", ".css")
+    )
+    assert "threatmodel/web/static/form.js" in web
+    assert set(web) <= names  # the web form's pages, script and style ship in the wheel
 
 
 def test_installed_wheel_reports_without_the_checkout(wheel: Path, tmp_path: Path) -> None:

@@ -43,7 +43,7 @@ class Interview:
 
     pack: Pack
     path: Path
-    asker: Asker
+    asker: Asker | None  # None: answers come from elsewhere (the web form)
     echo: Callable[[str], None]
     given: dict[str, Any] = field(default_factory=dict)
     extra: dict[str, Any] = field(default_factory=dict)
@@ -58,7 +58,7 @@ class Interview:
         cls,
         pack: Pack,
         path: Path,
-        asker: Asker,
+        asker: Asker | None,
         echo: Callable[[str], None],
         answered_by: str | None = None,
     ) -> Interview:
@@ -115,11 +115,16 @@ class Interview:
                 f"run `threatmodel assess {self.path}` to resume"
             ) from None
 
-    def _visible(self) -> list[Question]:
+    def _asker(self) -> Asker:
+        assert self.asker is not None, "an interview run at the terminal has a prompter"
+        return self.asker
+
+    def visible(self) -> list[Question]:
+        """The questions asked for the answers as they stand (branches recomputed)."""
         return [self.pack.questions[q] for q in resolve(self.pack, self.given).visible]
 
     def _pending(self, review_all: bool) -> list[Question]:
-        return [q for q in self._visible() if review_all or q.id not in self.given]
+        return [q for q in self.visible() if review_all or q.id not in self.given]
 
     def _intro(self, review_all: bool) -> None:
         todo = len(self._pending(review_all))
@@ -152,11 +157,11 @@ class Interview:
             done.add(question.id)
 
     def _ask(self, question: Question) -> None:
-        visible = self._visible()
+        visible = self.visible()
         position = [q.id for q in visible].index(question.id) + 1
         label = f"{self.pack.sections[question.section].title} · {position} of {len(visible)}"
         self.echo("\n" + _wrap(question.help, indent="  "))
-        value = self.asker.ask(question, self.given.get(question.id), label)
+        value = self._asker().ask(question, self.given.get(question.id), label)
         self.given[question.id] = value
         self.save()
         if value == UNKNOWN:
@@ -167,7 +172,14 @@ class Interview:
         self.echo(f"\n== {info.title} ==\n" + _wrap(info.intro))
 
     def _drop_hidden(self) -> None:
-        visible = {q.id for q in self._visible()}
+        for note in self.drop_hidden(save_each=True):
+            self.echo("  " + note)
+
+    def drop_hidden(self, save_each: bool = False) -> list[str]:
+        """Forget the answers to questions a branch now hides (they would be ignored, and would
+        mislead a reader of the file); one sentence for each."""
+        visible = {q.id for q in self.visible()}
+        notes = []
         for qid in [q for q in self.given if q not in visible]:
             question = self.pack.questions[qid]
             condition = (
@@ -176,28 +188,29 @@ class Interview:
                 else "always"
             )
             value = self.given.pop(qid)
-            self.save()
-            self.echo(
-                f"  Dropped your answer to {qid} ({show(value)}): "
-                f"it is asked only when {condition}."
+            if save_each:
+                self.save()
+            notes.append(
+                f"Dropped your answer to {qid} ({show(value)}): it is asked only when {condition}."
             )
+        return notes
 
     def _review(self) -> str:
         self.echo("\n== Review your answers ==")
-        visible = self._visible()
+        visible = self.visible()
         for section in self.pack.sections.values():
             rows = [q for q in visible if q.section == section.id]
             if rows:
                 self.echo(f"\n{section.title}")
             for q in rows:
                 self.echo(f"  {q.id:<34} {show(self.given.get(q.id, 'not answered'))}")
-        choice = self.asker.menu(
+        choice = self._asker().menu(
             "All questions answered. What next?",
             [(WRITE, "Write the report"), (CHANGE, "Change an answer")],
             default=WRITE,
         )
         if choice == CHANGE:
-            qid = self.asker.menu(
+            qid = self._asker().menu(
                 "Which answer?",
                 [(q.id, f"{q.id}: {show(self.given.get(q.id, '—'))}") for q in visible],
             )
