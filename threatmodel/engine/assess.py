@@ -14,6 +14,7 @@ from threatmodel.engine.assessment import (
     Provenance,
     RuledOut,
     ThreatOut,
+    Translation,
 )
 from threatmodel.engine.evidence import Measurement
 from threatmodel.engine.resolve import NOT_STATED, Resolved, resolve
@@ -77,6 +78,10 @@ def assess(
         orphans=_orphans(answers, {t.id for t in threats}),
         notices=lifecycle.notices(pack, answers, threats),
         provenance=_provenance(answers),
+        lang=pack.lang,
+        translation=None
+        if pack.lang == "en"
+        else Translation(statuses=pack.lang_status, fallbacks=pack.fallbacks),
         recommendations=plan.recommendations(pack, threats),
         removes_purpose=plan.recommendations(pack, threats, defeating=True),
         action_plan=plan.action_plan(threats),

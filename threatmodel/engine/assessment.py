@@ -249,6 +249,15 @@ class PackRef(Model):
     disables: tuple[str, ...] = Field((), description="Earlier threats this pack switches off.")
 
 
+class Translation(Model):
+    """The language of a document that is not in English, and how far it is translated."""
+
+    statuses: dict[str, str] = Field(
+        description="Pack name -> the status of its translation, as its manifest declares it."
+    )
+    fallbacks: int = Field(description="Sentences of the packs still in English.")
+
+
 class Assessment(Model):
     """The whole assessment; every report format is rendered from it."""
 
@@ -303,3 +312,7 @@ class Assessment(Model):
     )
     catalogue: tuple[CatalogueEntry, ...] = Field((), description="Every threat of the packs.")
     parameters: dict[str, Any] = Field(description="Estimate parameters in force.")
+    lang: str = Field("en", description="The language of the document: en, fr or de.")
+    translation: Translation | None = Field(
+        None, description="For a language other than English: how far it is translated."
+    )

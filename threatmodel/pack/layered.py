@@ -44,6 +44,12 @@ class Pack:
     origin: dict[str, tuple[Path, int | None]] = field(default_factory=dict)
     depths: dict[str, int] = field(default_factory=dict)
     """Named condition -> its nesting depth through the conditions it refers to (load time)."""
+    lang: str = "en"
+    """The language of its sentences (`pack.i18n.translate`)."""
+    lang_status: dict[str, str] = field(default_factory=dict)
+    """Pack name -> the status its manifest declares for `lang` (`reviewed`, ...)."""
+    fallbacks: int = 0
+    """Sentences still in English, for want of a current translation."""
 
     @property
     def baseline(self) -> dict[str, Any]:

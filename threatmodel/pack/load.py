@@ -221,10 +221,24 @@ def _refuse_stray_files(folder: Path) -> None:
     for path in sorted((folder / "threats").glob("*.yml")):
         raise InputError(path, "threat files end in .yaml; rename it")
     for path in sorted(folder.iterdir()):
-        if path.is_dir() and path.name != "threats" and any(path.rglob("*.y*ml")):
+        if path.is_dir() and path.name == "i18n":
+            _refuse_stray_translations(path)
+        elif path.is_dir() and path.name != "threats" and any(path.rglob("*.y*ml")):
             raise InputError(path, "not a rule-pack folder; threats go in threats/<id>.yaml")
     for path in sorted((folder / "threats").glob("*/**/*.y*ml")):
         raise InputError(path, "threats go directly in threats/, one file each")
+
+
+def _refuse_stray_translations(folder: Path) -> None:
+    from threatmodel.pack.i18n import LANGUAGES
+
+    for path in sorted(folder.rglob("*")):
+        if path.suffix in (".yaml", ".yml") and (
+            path.parent != folder or path.stem not in LANGUAGES[1:] or path.suffix != ".yaml"
+        ):
+            raise InputError(
+                path, f"translations are i18n/<lang>.yaml, for lang in {', '.join(LANGUAGES[1:])}"
+            )
 
 
 def _threat_files(folder: Path) -> list[Path]:

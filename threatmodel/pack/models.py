@@ -33,6 +33,11 @@ class Manifest(Model):
     disables: tuple[str, ...] = Field(
         (), description="Threat ids of earlier packs that do not apply in this organisation."
     )
+    languages: dict[str, str] = Field(
+        default_factory=dict,
+        description="Language code -> the status of its translation in `i18n/<code>.yaml`, "
+        "printed in reports (e.g. `reviewed`, `machine-assisted, not reviewed`).",
+    )
 
 
 class QuestionsFile(Model):

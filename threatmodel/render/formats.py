@@ -95,6 +95,18 @@ def render_document(
 ) -> str | bytes:
     """The assessment in any format of the registry (bytes for binary ones). `include_accepted`:
     SARIF uploads accepted risks too (left out by default: code scanning would show them open)."""
+    from threatmodel import locales
+
+    token = locales.use(assessment.lang)
+    try:
+        return _render(assessment, fmt, template_dir, include_accepted)
+    finally:
+        locales.reset(token)
+
+
+def _render(
+    assessment: Assessment, fmt: str, template_dir: Path | None, include_accepted: bool
+) -> str | bytes:
     spec = FORMATS[fmt]
     if spec.direct is not None:
         return spec.direct(assessment, template_dir, include_accepted)

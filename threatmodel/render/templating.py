@@ -9,6 +9,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from threatmodel import locales
 from threatmodel.engine.assessment import Assessment
 from threatmodel.errors import InputError, without_controls
 from threatmodel.language.numbers import format_number
@@ -115,6 +116,12 @@ def _new_environment(template_dir: Path | None, escape: Callable[[Any], str] | N
         lstrip_blocks=True,
         keep_trailing_newline=True,
         bytecode_cache=_bytecode_cache(escape),
+        extensions=["jinja2.ext.i18n"],
+    )
+    # The tool's own words, from the catalogue of the language being rendered (`locales.use`);
+    # a translation is data like any other text: escaped for the format.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=locales._, ngettext=locales.ngettext, newstyle=False
     )
     _add_filters(env.filters, Markup, escape)
     env.tests["serious"] = _serious

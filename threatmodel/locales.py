@@ -1,0 +1,78 @@
+"""The tool's own words in the reader's language: one gettext catalogue per language
+(`threatmodel/locale/<lang>/LC_MESSAGES/threatmodel.po`, compiled to `.mo` by
+`dev/catalogues.py`), read with the standard library; and numbers and dates as each language
+writes them (`10 000 000` with narrow no-break spaces in French, `10.000.000` in German).
+English is the source language: its words are the catalogue's keys."""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import gettext
+from functools import cache
+from pathlib import Path
+
+LANGUAGES = ("en", "fr", "de")
+DOMAIN = "threatmodel"
+FOLDER = Path(__file__).parent / "locale"
+_CURRENT: contextvars.ContextVar[str] = contextvars.ContextVar("lang", default="en")
+_GROUPING = {"en": ",", "fr": "\u202f", "de": "."}
+_DECIMAL = {"en": ".", "fr": ",", "de": ","}
+_MONTHS = {
+    "fr": ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août",
+           "septembre", "octobre", "novembre", "décembre"),
+    "de": ("Januar", "Februar", "März", "April", "Mai", "Juni", "Juli", "August",
+           "September", "Oktober", "November", "Dezember"),
+}  # fmt: skip
+
+
+@cache
+def catalogue(lang: str) -> gettext.NullTranslations:
+    """The compiled catalogue of a language (English: the words as written)."""
+    if lang == "en":
+        return gettext.NullTranslations()
+    return gettext.translation(DOMAIN, FOLDER, languages=[lang], fallback=True)
+
+
+def use(lang: str) -> contextvars.Token[str]:
+    """Speak `lang` from now on in this context (a render, a command)."""
+    return _CURRENT.set(lang)
+
+
+def reset(token: contextvars.Token[str]) -> None:
+    """Speak again what was spoken before `use`."""
+    _CURRENT.reset(token)
+
+
+def current() -> str:
+    """The language being spoken."""
+    return _CURRENT.get()
+
+
+def _(message: str) -> str:
+    """`message` in the current language (itself when the catalogue has no translation)."""
+    return catalogue(_CURRENT.get()).gettext(message)
+
+
+def ngettext(singular: str, plural: str, n: int) -> str:
+    """The singular or plural form, in the current language."""
+    return catalogue(_CURRENT.get()).ngettext(singular, plural, n)
+
+
+def number(text: str, lang: str | None = None) -> str:
+    """A number written the English way (`10,000,000`, `0.058`) as the language writes it."""
+    lang = lang or _CURRENT.get()
+    if lang == "en":
+        return text
+    return "".join(_GROUPING[lang] if c == "," else _DECIMAL[lang] if c == "." else c for c in text)
+
+
+def date(value: dt.date, lang: str | None = None) -> str:
+    """A date as the language writes it in a document: `2 December 2026`, `2 décembre 2026`,
+    `2. Dezember 2026`."""
+    lang = lang or _CURRENT.get()
+    if lang == "fr":
+        return f"{value.day} {_MONTHS['fr'][value.month - 1]} {value.year}"
+    if lang == "de":
+        return f"{value.day}. {_MONTHS['de'][value.month - 1]} {value.year}"
+    return f"{value.day} {value.strftime('%B')} {value.year}"
