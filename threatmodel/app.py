@@ -158,17 +158,35 @@ class PackStacks:
     """The packs for many answers files in one process: each file's own project file decides its
     stack, and each distinct stack is loaded once."""
 
-    def __init__(self, extra: list[Path] | None = None) -> None:
+    def __init__(self, extra: list[Path] | None = None, lang: str | None = None) -> None:
         self.extra = list(extra or [])
-        self._loaded: dict[tuple[Path, ...], Pack] = {}
+        self.lang = lang
+        self._loaded: dict[tuple[tuple[Path, ...], str], Pack] = {}
 
     def for_file(self, answers: Path) -> Pack:
-        """The layered packs that judge this answers file."""
+        """The layered packs that judge this answers file, in its language (--lang, else its
+        project file's, else English)."""
         from threatmodel.pack import project
-        from threatmodel.pack.load import load_packs
 
         folders = project.rule_folders(answers, self.extra)
-        key = tuple(f.resolve() for f in folders)
+        lang = language(answers, self.lang)
+        key = (tuple(f.resolve() for f in folders), lang)
         if key not in self._loaded:
-            self._loaded[key] = load_packs(folders)
+            self._loaded[key] = load_in(folders, lang)
         return self._loaded[key]
+
+
+def language(start: Path, given: str | None) -> str:
+    """The language asked for, else the project file's, else English."""
+    from threatmodel.pack import project
+
+    return given or project.load(start)[0].lang or "en"
+
+
+def load_in(folders: list[Path], lang: str) -> Pack:
+    """The layered packs with their sentences in `lang` (English where not translated)."""
+    from threatmodel.pack.i18n import translate
+    from threatmodel.pack.load import load_packs
+
+    pack = load_packs(folders)
+    return pack if lang == "en" else translate(pack, lang).pack

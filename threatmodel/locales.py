@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextvars
 import datetime as dt
 import gettext
+import re
 from functools import cache
 from pathlib import Path
 
@@ -65,6 +66,40 @@ def number(text: str, lang: str | None = None) -> str:
     if lang == "en":
         return text
     return "".join(_GROUPING[lang] if c == "," else _DECIMAL[lang] if c == "." else c for c in text)
+
+
+_ARTICLE = re.compile(r"^Art\. (\d+)((?:\(\d+\))*)(?:\(([a-z])\))?$")
+
+
+def article(reference: str, lang: str | None = None) -> str:
+    """A legal reference as the language cites it: `Art. 5(1)(f)` is `art. 5, par. 1, point f)`
+    in French and `Art. 5 Abs. 1 lit. f` in German; anything else is left as written."""
+    lang = lang or _CURRENT.get()
+    match = _ARTICLE.match(reference.strip())
+    if lang == "en" or match is None:
+        return reference
+    number, paragraphs, point = match.groups()
+    paras = re.findall(r"\d+", paragraphs)
+    if lang == "fr":
+        parts = [f"art.\u00a0{number}", *(f"par.\u00a0{p}" for p in paras)]
+        return ", ".join(parts + ([f"point\u00a0{point})"] if point else []))
+    parts = [f"Art.\u00a0{number}", *(f"Abs.\u00a0{p}" for p in paras)]
+    return " ".join(parts + ([f"lit.\u00a0{point}"] if point else []))
+
+
+def when(value: object, lang: str | None = None) -> str:
+    """A date or an ISO timestamp as a document in the language shows it; English documents
+    keep ISO 8601 (`2026-12-02`), which no English reader misreads."""
+    lang = lang or _CURRENT.get()
+    text = str(value)
+    if lang == "en":
+        return text
+    try:
+        parsed = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return text
+    day = date(parsed.date(), lang)
+    return day if len(text) <= 10 else f"{day}, {parsed:%H:%M} UTC"
 
 
 def date(value: dt.date, lang: str | None = None) -> str:

@@ -107,6 +107,7 @@ def test_rules_init_scaffolds_a_clean_pack(cli: Callable[..., Result], tmp_path:
         "threats/vendor-input-retention.yaml",
     ]
     assert "name: acme-privacy" in (folder / "pack.yaml").read_text()
+    assert (folder / "i18n" / "README.md").is_file()  # where its translations will go
     lint = cli("rules", "lint", folder)
     assert (lint.code, lint.err) == (0, "")
     tested = cli("rules", "test", folder)

@@ -28,7 +28,9 @@ def _report(cli: Callable[..., Result], path: Path, fmt: str) -> str:
 
 @pytest.mark.parametrize("path", SCENARIOS, ids=lambda p: p.stem)
 def test_csv_is_a_risk_register(cli: Callable[..., Result], path: Path) -> None:
-    rows = list(csv.DictReader(io.StringIO(_report(cli, path, "csv"))))
+    text = _report(cli, path, "csv")
+    assert text.startswith("\ufeff")  # a byte-order mark: spreadsheets then read accents
+    rows = list(csv.DictReader(io.StringIO(text.removeprefix("\ufeff"))))
     assessment = json.loads(_report(cli, path, "json"))
     assert [r["id"] for r in rows] == [t["id"] for t in assessment["threats"]]
     for row, threat in zip(rows, assessment["threats"], strict=True):

@@ -109,7 +109,7 @@ def test_machine_formats(cli: Callable[..., Result], tmp_path: Path, kind: str) 
     assert assessment["system"]["name"] == text
     sarif = json.loads(_render(cli, path, "sarif"))
     jsonschema.validate(sarif, SARIF_SCHEMA)
-    rows = list(csv.reader(io.StringIO(_render(cli, path, "csv"))))
+    rows = list(csv.reader(io.StringIO(_render(cli, path, "csv").removeprefix("\ufeff"))))
     assert len(rows) == 1 + len(assessment["threats"])
     assert {len(row) for row in rows} == {15}
     for row in rows:
@@ -119,7 +119,7 @@ def test_machine_formats(cli: Callable[..., Result], tmp_path: Path, kind: str) 
 
 def test_formula_cells_are_neutralised(cli: Callable[..., Result], tmp_path: Path) -> None:
     rows = list(
-        csv.DictReader(io.StringIO(_render(cli, _answers(tmp_path, HOSTILE["formula"]), "csv")))
+        csv.DictReader(io.StringIO(_render(cli, _answers(tmp_path, HOSTILE["formula"]), "csv")[1:]))
     )
     behaviour = next(r for r in rows if r["id"] == "behaviour-disclosure")
     assert behaviour["measures"] == "'" + HOSTILE["formula"]

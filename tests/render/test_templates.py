@@ -27,7 +27,9 @@ def test_an_override_changes_the_report(cli: Callable[..., Result], tmp_path: Pa
     folder.mkdir()
     built_in = (ROOT / "templates" / "report.md.j2").read_text()
     (folder / "report.md.j2").write_text(
-        built_in.replace("## 7. Sign-off (Art. 35(11))", "## 7. Approval by the Acme privacy board")
+        built_in.replace(
+            '## 7. {{ _("Sign-off (Art. 35(11))") }}', "## 7. Approval by the Acme privacy board"
+        )
     )
     result = cli("report", CELEBRITY, "--template-dir", folder)
     assert result.code == 0, result.err

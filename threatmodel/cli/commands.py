@@ -13,6 +13,7 @@ import typer
 from threatmodel.cli.options import (
     EvidenceOpt,
     FormatOpt,
+    LangOpt,
     OutputOpt,
     ReportFormat,
     RulesOpt,
@@ -50,6 +51,7 @@ def assess(
         str | None,
         typer.Option("--by", help="Your name, recorded as who answered (document control)."),
     ] = None,
+    lang: LangOpt = None,
 ) -> int:
     """Interactive questionnaire; saves each answer at once, then writes the report."""
     from threatmodel.interview.prompts import terminal_ready
@@ -60,14 +62,16 @@ def assess(
             "standard input is not a terminal; to assess without questions run "
             f"`threatmodel report {answers}`"
         )
-    from threatmodel.app import assess_file
+    from threatmodel import locales
+    from threatmodel.app import assess_file, language, load_in
     from threatmodel.interview.flow import Interview
     from threatmodel.interview.prompts import Prompter
-    from threatmodel.pack.load import load_packs
 
     target = output or answers.with_suffix(f".{fmt.value}")
     _refuse_inputs(target, answers, evidence)
-    pack = load_packs(project.rule_folders(answers, rules))
+    spoken = language(answers, lang.value if lang else None)
+    locales.use(spoken)  # the interview's own words, for the rest of this command
+    pack = load_in(project.rule_folders(answers, rules), spoken)
     template_dir = template_dir or _project_template_dir(answers)
     _check_output_options(fmt.value, template_dir)  # before the interview, not after it
     with Interview.open(pack, answers, Prompter(), say, by) as interview:
@@ -101,12 +105,13 @@ def report(
             "them as open alerts).",
         ),
     ] = False,
+    lang: LangOpt = None,
 ) -> int:
     """Assess answers files and write their reports (one to standard output by default)."""
     from threatmodel.app import PackStacks, assess_file
 
     targets = _report_targets(answers, fmt.value, output, output_dir)
-    stacks = PackStacks(rules)
+    stacks = PackStacks(rules, lang.value if lang else None)
     for path, target in zip(answers, targets, strict=True):
         if target is not None:
             _refuse_inputs(target, path, evidence)
@@ -223,13 +228,17 @@ def questions(
         QuestionsFormat, typer.Option("--format", "-f", help="Output format.")
     ] = QuestionsFormat.md,
     rules: RulesOpt = None,
+    lang: LangOpt = None,
 ) -> int:
     """Print the questionnaire, for workshops and rule authors."""
+    from threatmodel import locales
+    from threatmodel.app import language, load_in
     from threatmodel.pack import project
-    from threatmodel.pack.load import load_packs
     from threatmodel.render.questionnaire import questions_json, questions_markdown
 
-    pack = load_packs(project.rule_folders(Path.cwd(), rules))
+    spoken = language(Path.cwd(), lang.value if lang else None)
+    locales.use(spoken)
+    pack = load_in(project.rule_folders(Path.cwd(), rules), spoken)
     sys.stdout.write(
         questions_json(pack) if fmt == QuestionsFormat.json else questions_markdown(pack)
     )

@@ -35,6 +35,23 @@ TemplateDirOpt = Annotated[
 ]
 
 
+class Lang(str, Enum):
+    """The languages of questions and reports."""
+
+    en = "en"
+    fr = "fr"
+    de = "de"
+
+
+LangOpt = Annotated[
+    Lang | None,
+    typer.Option(
+        "--lang",
+        help="Language of questions and reports: en, fr, de (default: the project's, else en).",
+    ),
+]
+
+
 class ListFormat(str, Enum):
     """How a command other than `report` prints: for people, or JSON for scripts (stable keys,
     documented in the README under "For scripts")."""

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatmodel.cli.options import ListFormat, ListFormatOpt, RulesOpt
+from threatmodel.cli.options import LangOpt, ListFormat, ListFormatOpt, RulesOpt
 from threatmodel.cli.output import EXIT_FINDINGS, EXIT_INVALID, print_json, say
 from threatmodel.errors import UsageError
 
@@ -91,12 +91,16 @@ def rules_lint(
     folder: FolderArg = None,
     rules: RulesOpt = None,
     fmt: ListFormatOpt = ListFormat.text,
+    lang: LangOpt = None,
 ) -> int:
-    """Check a pack: schema, references, test cases, mitigations and cross-references."""
-    from threatmodel.pack.lint import lint
+    """Check a pack: schema, references, test cases, mitigations and cross-references; with
+    --lang, its translations too (missing, stale since the English changed, orphaned)."""
+    from threatmodel.pack.lint import lint, lint_translations
 
     pack = _stack(folder, rules)
     findings = lint(pack)
+    if lang is not None:
+        findings += lint_translations(pack, lang.value, only=folder)
     errors = sum(f.level == "error" for f in findings)
     if fmt is ListFormat.json:
         print_json({"format": "threatmodel.lint/1", "packs": _packs_json(pack),

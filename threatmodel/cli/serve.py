@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from threatmodel.cli.options import RulesOpt, TemplateDirOpt
+from threatmodel.cli.options import LangOpt, RulesOpt, TemplateDirOpt
 from threatmodel.cli.output import say
 from threatmodel.errors import InputError, UsageError
 
@@ -28,19 +28,20 @@ def serve(
         str | None,
         typer.Option("--by", help="Your name, recorded as who answered (document control)."),
     ] = None,
+    lang: LangOpt = None,
 ) -> int:
     """The questionnaire in a browser, on this computer only; every page is saved at once."""
     from importlib.util import find_spec
 
     if any(find_spec(name) is None for name in ("starlette", "uvicorn", "multipart")):
         raise InputError(None, "serve needs the web extra: pip install 'threatmodel[web]'")
+    from threatmodel.app import language, load_in
     from threatmodel.interview.flow import Interview
     from threatmodel.pack import project
-    from threatmodel.pack.load import load_packs
     from threatmodel.web.server import bind
     from threatmodel.web.server import serve as run
 
-    pack = load_packs(project.rule_folders(answers, rules))
+    pack = load_in(project.rule_folders(answers, rules), language(answers, lang and lang.value))
     try:
         sock = bind(port)
     except OSError as exc:

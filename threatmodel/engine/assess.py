@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from threatmodel import __version__
+from threatmodel import __version__, locales
 from threatmodel.engine import lifecycle, plan
 from threatmodel.engine.assessment import (
     AnswerOut,
@@ -23,6 +23,7 @@ from threatmodel.engine.screening import facts_for, screen
 from threatmodel.errors import brief
 from threatmodel.language.types import label
 from threatmodel.language.values import show
+from threatmodel.locales import _
 from threatmodel.pack.answersfile import Answers
 from threatmodel.pack.layered import Pack
 from threatmodel.pack.models import QuestionRoles, Threat
@@ -34,7 +35,21 @@ def assess(
     generated_at: dt.datetime,
     evidence: tuple[Measurement, ...] = (),
 ) -> Assessment:
-    """Which threats apply to these answers, how they score, and every assumption made."""
+    """Which threats apply to these answers, how they score, and every assumption made; the
+    sentences it composes are in the pack's language."""
+    token = locales.use(pack.lang)
+    try:
+        return _assess(pack, answers, generated_at, evidence)
+    finally:
+        locales.reset(token)
+
+
+def _assess(
+    pack: Pack,
+    answers: Answers,
+    generated_at: dt.datetime,
+    evidence: tuple[Measurement, ...],
+) -> Assessment:
     resolved = resolve(pack, answers.given)
     scale = pack.scale
     threats, ruled_out = [], []
@@ -93,12 +108,12 @@ def assess(
 
 def _ruled_out(threat: Threat, resolved: Resolved) -> RuledOut:
     """A threat that does not apply, with the answers that broke its condition."""
-    _, deciding = resolved.explain(threat.applies_when)
+    deciding = resolved.explain(threat.applies_when)[1]
     facts = facts_for(deciding, resolved)
     because = tuple(
         f"{f.question} = {f.value}" + (" (assumed)" if f.assumed else "") for f in facts
     )
-    why = " ".join(threat.needs.split()) or "The answers do not meet its conditions."
+    why = " ".join(threat.needs.split()) or _("The answers do not meet its conditions.")
     return RuledOut(id=threat.id, title=threat.title, why=why, because=because, facts=facts)
 
 

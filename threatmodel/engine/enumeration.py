@@ -10,7 +10,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from threatmodel import locales
 from threatmodel.language.numbers import format_number
+from threatmodel.locales import _
 from threatmodel.pack.models import EnumerationParameters, QuestionRoles
 
 SECONDS_PER_DAY = 86_400
@@ -59,17 +61,18 @@ def _rate(
 ) -> tuple[float, float, str]:
     if values.get(roles.model_distributed) is True:
         rate = params.local_queries_per_second * SECONDS_PER_DAY
-        return rate, 1.0, "a local copy of the distributed model"
+        return rate, 1.0, _("a local copy of the distributed model")
     cheap = values.get(roles.cheap_identities) is True
     identities = params.cheap_identity_multiplier if cheap else 1.0
-    many = f", from {format_number(identities)} cheap identities" if identities > 1 else ""
+    many = _(", from %(n)s cheap identities") % {"n": _num(identities)} if identities > 1 else ""
     rate = params.unlimited_queries_per_second * SECONDS_PER_DAY
     if values.get(roles.rate_limited) is True:
         # A limit above what one actor gets with no limit at all does not speed them up.
         limit = min(float(values[roles.queries_per_day]), rate)
-        return limit, identities, f"{format_number(limit)} queries a day per actor{many}"
-    speed = format_number(params.unlimited_queries_per_second)
-    return rate, identities, f"no per-actor limit, about {speed} queries a second each{many}"
+        return limit, identities, _("%(n)s queries a day per actor") % {"n": _num(limit)} + many
+    speed = _num(params.unlimited_queries_per_second)
+    basis = _("no per-actor limit, about %(n)s queries a second each") % {"n": speed}
+    return rate, identities, basis + many
 
 
 def _round(days: float) -> float:
@@ -77,18 +80,27 @@ def _round(days: float) -> float:
 
 
 def _statement(space: float, per_day: float, basis: str, days: float, all_days: float) -> str:
-    return (
-        f"At {format_number(per_day)} queries a day ({basis}), all {format_number(space)} "
-        f"plausible inputs are tried in {_duration(all_days)}; the first hit is expected after "
-        f"{_duration(days)}."
-    )
+    return _(
+        "At %(rate)s queries a day (%(basis)s), all %(space)s plausible inputs are tried in "
+        "%(all)s; the first hit is expected after %(first)s."
+    ) % {
+        "rate": _num(per_day),
+        "basis": basis,
+        "space": _num(space),
+        "all": _duration(all_days),
+        "first": _duration(days),
+    }
+
+
+def _num(value: float) -> str:
+    return locales.number(format_number(value))
 
 
 def _duration(days: float) -> str:
     if days < 1 / 24:
-        return f"{format_number(days * 1440)} minutes"
+        return _("%(n)s minutes") % {"n": _num(days * 1440)}
     if days < 1:
-        return f"{format_number(days * 24)} hours"
+        return _("%(n)s hours") % {"n": _num(days * 24)}
     if days < 730:
-        return f"{format_number(days)} days"
-    return f"{format_number(days / 365)} years"
+        return _("%(n)s days") % {"n": _num(days)}
+    return _("%(n)s years") % {"n": _num(days / 365)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from threatmodel import locales
 from threatmodel.engine import enumeration
 from threatmodel.engine.assessment import (
     AcceptanceOut,
@@ -20,6 +21,7 @@ from threatmodel.engine.story import tell
 from threatmodel.language.conditions import Condition, Named, questions_read
 from threatmodel.language.questions import Question
 from threatmodel.language.values import show
+from threatmodel.locales import _
 from threatmodel.pack.answersfile import AnswersFile
 from threatmodel.pack.models import (
     Factor,
@@ -82,9 +84,9 @@ def score_threat(
     residual_l = _lower(scale.likelihood, likelihood, sum(m.reduces["likelihood"] for m in done))
     residual_s = _lower(scale.severity, severity, sum(m.reduces["severity"] for m in done))
     facts = facts_for(deciding, resolved)
-    because = [f"{f.question} = {f.value}" + (" (assumed)" if f.assumed else "") for f in facts]
+    because = [f"{f.question} = {f.value}" + (_(" (assumed)") if f.assumed else "") for f in facts]
     because += [
-        f"{s.aspect} {s.after}: {s.reason}" + (" (rests on an assumption)" if s.assumed else "")
+        f"{s.aspect} {s.after}: {s.reason}" + (_(" (rests on an assumption)") if s.assumed else "")
         for s in steps
     ]
     return ThreatOut(
@@ -128,7 +130,7 @@ def _with_evidence(
     exposed = resolved.values.get(roles.outputs_exposed)
     for m in measurements:
         new = moved_level(level, levels, m, has_dp)
-        reason = summary(m) + ("" if new != level else " The likelihood stands.")
+        reason = summary(m) + ("" if new != level else _(" The likelihood stands."))
         if estimate and "expected_queries_to_first_hit" in m.metrics:
             days = m.metrics["expected_queries_to_first_hit"] / estimate["queries_per_day"]
             reason += (
@@ -168,8 +170,10 @@ def _factor(
     if factor.from_estimate and estimate is not None:
         level = _estimate_level(estimate, levels)
         reason = (
-            f"{estimate['statement']} An adversary of this motivation keeps trying for about "
-            f"{show(estimate['adversary_patience_days'])} days."
+            estimate["statement"]
+            + " "
+            + _("An adversary of this motivation keeps trying for about %(days)s days.")
+            % {"days": locales.number(show(estimate["adversary_patience_days"]))}
         )
         inputs = roles.enumeration_inputs()
         assumed = any(q in resolved.assumed for q in inputs)

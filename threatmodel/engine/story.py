@@ -8,9 +8,11 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
+from threatmodel import locales
 from threatmodel.engine.resolve import Resolved
 from threatmodel.language.numbers import format_number
 from threatmodel.language.questions import Question
+from threatmodel.locales import _
 from threatmodel.pack.models import Threat
 from threatmodel.pack.phrases import PLACEHOLDER
 
@@ -19,13 +21,14 @@ def in_words(question: Question, value: Any) -> str:
     """An answer as a phrase inside a sentence: choices by their short phrase, lists as
     `a, b and c`, numbers as people write them."""
     if isinstance(value, bool):
-        return "yes" if value else "no"
+        return _("yes") if value else _("no")
     if isinstance(value, int | float):
-        return format_number(value)
+        return locales.number(format_number(value))
     phrases = {c.value: c.phrase or c.label[:1].lower() + c.label[1:] for c in question.choices}
     if isinstance(value, list):
         items = [phrases.get(str(v), str(v)) for v in value]
-        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+        last = " " + _("and") + " "
+        return items[0] if len(items) == 1 else ", ".join(items[:-1]) + last + items[-1]
     return phrases.get(str(value), str(value))
 
 
@@ -35,7 +38,7 @@ def tell(threat: Threat, resolved: Resolved, questions: Mapping[str, Question]) 
     def fill(match: re.Match[str]) -> str:
         qid = match.group(1)
         if qid not in resolved.values or qid not in questions:
-            return "(not asked)"
+            return _("(not asked)")
         return in_words(questions[qid], resolved.values[qid])
 
     said = [

@@ -18,6 +18,7 @@ from threatmodel.interview.session import Lock, OnDisk, check_writable, merge, s
 from threatmodel.language.conditions import describe
 from threatmodel.language.questions import Question
 from threatmodel.language.values import UNKNOWN, show
+from threatmodel.locales import _
 from threatmodel.pack.answers import dump_answers, leading_comments, load_answers
 from threatmodel.pack.answersedit import edit_answers
 from threatmodel.pack.answersfile import Answers
@@ -111,8 +112,11 @@ class Interview:
                 self._walk(review_all=False)
         except (KeyboardInterrupt, EOFError):
             raise Interrupted(
-                f"interrupted; {len(self.given)} answer(s) are saved in {self.path}; "
-                f"run `threatmodel assess {self.path}` to resume"
+                _(
+                    "interrupted; %(count)s answer(s) are saved in %(path)s; run "
+                    "`threatmodel assess %(path)s` to resume"
+                )
+                % {"count": len(self.given), "path": self.path}
             ) from None
 
     def _asker(self) -> Asker:
@@ -130,13 +134,17 @@ class Interview:
         todo = len(self._pending(review_all))
         minutes = max(1, round(todo * MINUTES_PER_QUESTION))
         self.echo(
-            "threatmodel: privacy threats of a machine-learning classifier\n\n"
-            f"{todo} question(s) to answer (about {minutes} minute(s)), on the system, who can\n"
-            "query it, its inputs and outputs, its training data, the people affected and likely\n"
-            'adversaries. Each question explains why it matters. Choose "I don\'t know" whenever\n'
-            "you are unsure: the worst case is then assumed, and the report says so.\n\n"
-            f"Every answer is saved to {self.path} as soon as you give it. Stop at any time with\n"
-            f"Ctrl-C and run `threatmodel assess {self.path}` to carry on where you left off.\n"
+            _(
+                "threatmodel: privacy threats of a machine-learning classifier\n\n"
+                "%(todo)s question(s) to answer (about %(minutes)s minute(s)), on the system, who "
+                "can\nquery it, its inputs and outputs, its training data, the people affected and "
+                "likely\nadversaries. Each question explains why it matters. Choose \"I don't "
+                'know" whenever\nyou are unsure: the worst case is then assumed, and the report '
+                "says so.\n\nEvery answer is saved to %(path)s as soon as you give it. Stop at any "
+                "time with\nCtrl-C and run `threatmodel assess %(path)s` to carry on where you "
+                "left off.\n"
+            )
+            % {"todo": todo, "minutes": minutes, "path": self.path}
         )
 
     def _walk(self, review_all: bool) -> None:
@@ -159,13 +167,17 @@ class Interview:
     def _ask(self, question: Question) -> None:
         visible = self.visible()
         position = [q.id for q in visible].index(question.id) + 1
-        label = f"{self.pack.sections[question.section].title} · {position} of {len(visible)}"
+        label = _("%(section)s · %(position)s of %(count)s") % {
+            "section": self.pack.sections[question.section].title,
+            "position": position,
+            "count": len(visible),
+        }
         self.echo("\n" + _wrap(question.help, indent="  "))
         value = self._asker().ask(question, self.given.get(question.id), label)
         self.given[question.id] = value
         self.save()
         if value == UNKNOWN:
-            self.echo("  Noted as unknown: its worst case will be assumed.")
+            self.echo("  " + _("Noted as unknown: its worst case will be assumed."))
 
     def _section_header(self, section: str) -> None:
         info = self.pack.sections[section]
@@ -191,27 +203,32 @@ class Interview:
             if save_each:
                 self.save()
             notes.append(
-                f"Dropped your answer to {qid} ({show(value)}): it is asked only when {condition}."
+                _(
+                    "Dropped your answer to %(question)s (%(value)s): "
+                    "it is asked only when %(when)s."
+                )
+                % {"question": qid, "value": show(value), "when": condition}
             )
         return notes
 
     def _review(self) -> str:
-        self.echo("\n== Review your answers ==")
+        self.echo("\n== " + _("Review your answers") + " ==")
         visible = self.visible()
         for section in self.pack.sections.values():
             rows = [q for q in visible if q.section == section.id]
             if rows:
                 self.echo(f"\n{section.title}")
             for q in rows:
-                self.echo(f"  {q.id:<34} {show(self.given.get(q.id, 'not answered'))}")
+                shown = show(self.given[q.id]) if q.id in self.given else _("not answered")
+                self.echo(f"  {q.id:<34} {shown}")
         choice = self._asker().menu(
-            "All questions answered. What next?",
-            [(WRITE, "Write the report"), (CHANGE, "Change an answer")],
+            _("All questions answered. What next?"),
+            [(WRITE, _("Write the report")), (CHANGE, _("Change an answer"))],
             default=WRITE,
         )
         if choice == CHANGE:
             qid = self._asker().menu(
-                "Which answer?",
+                _("Which answer?"),
                 [(q.id, f"{q.id}: {show(self.given.get(q.id, '—'))}") for q in visible],
             )
             self._ask(self.pack.questions[qid])
@@ -244,9 +261,9 @@ class Interview:
         self.given = merged
         if taken:
             self.echo(
-                f"  {self.path} was changed meanwhile; kept its new answer(s) to "
-                + ", ".join(taken)
-                + "."
+                "  "
+                + _("%(path)s was changed meanwhile; kept its new answer(s) to %(questions)s.")
+                % {"path": self.path, "questions": ", ".join(taken)}
             )
 
 

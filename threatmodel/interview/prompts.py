@@ -15,8 +15,10 @@ from threatmodel.errors import without_controls
 from threatmodel.language.questions import Question
 from threatmodel.language.types import coerce, type_of
 from threatmodel.language.values import UNKNOWN
+from threatmodel.locales import _
 
 DONT_KNOW = "I don't know"
+"""Translated where shown (`_(DONT_KNOW)`); the constant is the catalogue's key."""
 
 
 def terminal_ready() -> bool:
@@ -53,18 +55,18 @@ class Prompter:
 
     def _select(self, question: Question, message: str, default: Any) -> Any:
         choices = _choices(question, lambda _: False)
-        choices.append(questionary.Choice(DONT_KNOW, value=UNKNOWN))
+        choices.append(questionary.Choice(_(DONT_KNOW), value=UNKNOWN))
         picked = _find(choices, default)
         return questionary.select(message, choices=choices, default=picked).unsafe_ask()
 
     def _checkbox(self, question: Question, message: str, default: Any) -> Any:
         chosen = set(default) if isinstance(default, list) else set()
         choices = _choices(question, lambda value: value in chosen)
-        choices.append(questionary.Choice(DONT_KNOW, value=UNKNOWN, checked=default == UNKNOWN))
+        choices.append(questionary.Choice(_(DONT_KNOW), value=UNKNOWN, checked=default == UNKNOWN))
 
         def validate(picked: list[Any]) -> bool | str:
             if UNKNOWN in picked and len(picked) > 1:
-                return "choose either I don't know or some values, not both"
+                return _("choose either I don't know or some values, not both")
             try:
                 coerce(question, picked)
             except ValueError as exc:
@@ -75,7 +77,7 @@ class Prompter:
             message,
             choices=choices,
             validate=validate,
-            instruction="(space to select, enter to confirm)",
+            instruction=_("(space to select, enter to confirm)"),
         ).unsafe_ask()
         return UNKNOWN if UNKNOWN in picked else picked
 
@@ -95,7 +97,11 @@ class Prompter:
             else str(default)
         )
         shown = "?" if shown == UNKNOWN else shown
-        hint = "leave empty if you don't know" if kind.empty_is_unknown else "? if you don't know"
+        hint = (
+            _("leave empty if you don't know")
+            if kind.empty_is_unknown
+            else _("? if you don't know")
+        )
         text = questionary.text(
             message, default=shown, validate=validate, instruction=f"({hint})"
         ).unsafe_ask()
@@ -121,7 +127,9 @@ def _parse_typed(question: Question, text: str) -> Any:
     kind = type_of(question)
     if cleaned.lower() in ("", "?", UNKNOWN):
         if cleaned == "" and not kind.empty_is_unknown:
-            raise ValueError(f"type {kind.typing_hint}, or ? if you don't know")
+            raise ValueError(
+                _("type %(hint)s, or ? if you don't know") % {"hint": kind.typing_hint}
+            )
         return UNKNOWN
     return kind.parse(question, cleaned) if cleaned != UNKNOWN else UNKNOWN
 

@@ -13,10 +13,12 @@ import datetime as dt
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
+from threatmodel import locales
 from threatmodel.errors import brief, did_you_mean
 from threatmodel.language.conditions import OPERATORS
 from threatmodel.language.numbers import parse_number
 from threatmodel.language.values import UNKNOWN, show
+from threatmodel.locales import _
 
 if TYPE_CHECKING:  # questions.py validates against this registry; only the type is needed
     from threatmodel.language.questions import Question
@@ -62,8 +64,8 @@ class QuestionType:
         return [(c.value, c.label) for c in question.choices]
 
     def label(self, question: Question, value: Any) -> str:
-        """An answer in words for a reader."""
-        return show(value)
+        """An answer in words for a reader (numbers as the reader's language writes them)."""
+        return locales.number(show(value)) if isinstance(value, int | float) else show(value)
 
     def check_operand(self, question: Question, value: Any) -> str | None:
         """Why `value` cannot be an operand of a test of this question (None when it can)."""
@@ -123,10 +125,10 @@ class BoolType(QuestionType):
         return value
 
     def options(self, question: Question) -> list[tuple[Any, str]]:
-        return [(True, "Yes"), (False, "No")]
+        return [(True, _("Yes")), (False, _("No"))]
 
     def label(self, question: Question, value: Any) -> str:
-        return ("yes" if value else "no") if isinstance(value, bool) else show(value)
+        return (_("yes") if value else _("no")) if isinstance(value, bool) else show(value)
 
     def check_operand(self, question: Question, value: Any) -> str | None:
         if isinstance(value, bool):

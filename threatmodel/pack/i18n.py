@@ -149,7 +149,7 @@ def check(pack: Pack, lang: str) -> list[Problem]:
         lines = catalogue.lines if catalogue else {}
         for key, text in english.items():
             if key not in texts:
-                problems.append(Problem("missing", key, where))
+                problems.append(Problem("missing", f"{key} (en: {text_hash(text)})", where))
             elif hashes.get(key) != text_hash(text):
                 problems.append(Problem("stale", key, f"{where}:{lines.get(key, 0)}"))
         for key in texts.keys() - english.keys():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from threatmodel.engine.resolve import resolve
@@ -156,3 +157,17 @@ def _ratio(passed: int, total: int) -> str:
 def run_cases(pack: Pack) -> list[CaseResult]:
     """Every case of every threat."""
     return [run_case(pack, t, c) for t in pack.threats.values() for c in t.cases]
+
+
+def lint_translations(pack: Pack, lang: str, only: Path | None = None) -> list[Finding]:
+    """Warnings for translations into `lang` that are missing (the English is shown), stale
+    (the English changed since they were written) or orphaned (nothing to translate): of every
+    pack in the stack, or only of the pack in `only`."""
+    from threatmodel.pack.i18n import check
+
+    wanted = None if only is None else only.resolve()
+    return [
+        Finding("warning", problem.where, f"{lang}: {problem.kind} translation of {problem.key}")
+        for problem in check(pack, lang)
+        if wanted is None or Path(problem.where.split(":")[0]).resolve().is_relative_to(wanted)
+    ]

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import stat
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field
 
@@ -31,6 +32,9 @@ class Project(Model):
     fail_on: str | None = Field(None, description="Default of `check --fail-on`.")
     template_dir: str | None = Field(
         None, description="Default of `--template-dir`, relative to this file."
+    )
+    lang: Literal["en", "fr", "de"] | None = Field(
+        None, description="Default of `--lang`: the language of questions and reports."
     )
 
 

@@ -22,7 +22,7 @@ def init_pack(folder: Path) -> list[Path]:
         name = "pack-" + name
     written = []
     try:
-        for source in sorted(_SOURCE.rglob("*.yaml")):
+        for source in sorted([*_SOURCE.rglob("*.yaml"), *_SOURCE.rglob("*.md")]):
             target = folder / source.relative_to(_SOURCE)
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(source.read_text(encoding="utf-8").replace("{name}", name), "utf-8")

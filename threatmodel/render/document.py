@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from threatmodel.engine.assessment import Assessment, FlagOut, MitigationOut, ThreatOut
+from threatmodel.locales import _
 
 SERIOUS = ("critical", "high")  # the tones of "the threats at the two highest risk levels"
 
@@ -87,64 +88,96 @@ def build(assessment: Assessment, tones: tuple[str, ...]) -> Document:
 
 
 def answers_in_words(assessment: Assessment) -> dict[str, str]:
-    """Question id -> its answer as counted, in words, marked when it was assumed."""
+    """Question id -> its answer as counted, in words, marked when it was assumed. The words
+    the tool adds are in the language being spoken (`locales.use`), looked up at each call."""
     return {
-        a.question: a.label + ("" if a.source == "given" else " (assumed: not answered)")
+        a.question: a.label
+        if a.source == "given"
+        else _("%(answer)s (assumed: not answered)") % {"answer": a.label}
         for a in assessment.answers
     }
 
 
 def _description(assessment: Assessment) -> tuple[Row, ...]:
+    """The rows in the language being spoken: every word is looked up here, at run time."""
     words = answers_in_words(assessment)
 
     def answer(qid: str) -> str:
         return words.get(qid, "")
 
-    limit = (
-        f" ({answer('access.queries_per_day')} a day)" if answer("access.queries_per_day") else ""
-    )
-    records = f"; {answer('training.records')} records" if answer("training.records") else ""
+    per_day = answer("access.queries_per_day")
+    limit = " " + _("(%(queries)s a day)") % {"queries": per_day} if per_day else ""
+    records = answer("training.records")
+    records = "; " + _("%(records)s records") % {"records": records} if records else ""
     special = answer("training.special_category")
-    special = f"; special-category data: {special}" if special else ""
+    special = "; " + _("special-category data: %(answer)s") % {"answer": special} if special else ""
     persecuted = answer("population.persecuted_attributes")
-    hostile = (
-        f" (including places where these are criminalised or persecuted: {persecuted})"
-        if answer("population.hostile_jurisdiction") == "yes" and persecuted
-        else " (including places where what the model reveals is criminalised or persecuted)"
-        if answer("population.hostile_jurisdiction") == "yes"
-        else ""
-    )
+    hostile = ""
+    values = {a.question: a.value for a in assessment.answers}
+    if values.get("population.hostile_jurisdiction") == "true":  # the value, in any language
+        hostile = " " + (
+            _("(including places where these are criminalised or persecuted: %(attributes)s)")
+            % {"attributes": persecuted}
+            if persecuted
+            else _("(including places where what the model reveals is criminalised or persecuted)")
+        )
     return (
-        Row("Purpose", assessment.system.get("purpose") or "not stated"),
+        Row(_("Purpose"), assessment.system.get("purpose") or _("not stated")),
         Row(
-            "Inputs",
-            f"{answer('inputs.kinds')}; the caller controls them: "
-            f"{answer('inputs.caller_controls')}; about other people: "
-            f"{answer('inputs.third_party')}",
+            _("Inputs"),
+            _(
+                "%(kinds)s; the caller controls them: %(controls)s; "
+                "about other people: %(third_party)s"
+            )
+            % {
+                "kinds": answer("inputs.kinds"),
+                "controls": answer("inputs.caller_controls"),
+                "third_party": answer("inputs.third_party"),
+            },
         ),
         Row(
-            "Outputs returned",
-            f"{answer('outputs.exposed')}; visible to the submitter: "
-            f"{answer('outputs.visible_to_submitter')}",
+            _("Outputs returned"),
+            _("%(outputs)s; visible to the submitter: %(visible)s")
+            % {
+                "outputs": answer("outputs.exposed"),
+                "visible": answer("outputs.visible_to_submitter"),
+            },
         ),
-        Row("What outputs reveal", answer("outputs.reveals")),
+        Row(_("What outputs reveal"), answer("outputs.reveals")),
         Row(
-            "Who can query",
-            f"{answer('access.exposure')}; per-actor limit: {answer('access.rate_limited')}"
-            f"{limit}; cheap identities: {answer('access.cheap_identities')}; weights "
-            f"distributed: {answer('access.model_distributed')}",
+            _("Who can query"),
+            # TRANSLATORS: %(limit)s is empty, or " (N a day)" from its own message.
+            _(
+                "%(exposure)s; per-actor limit: %(limited)s%(limit)s; "
+                "cheap identities: %(cheap)s; weights distributed: %(distributed)s"
+            )
+            % {
+                "exposure": answer("access.exposure"),
+                "limited": answer("access.rate_limited"),
+                "limit": limit,
+                "cheap": answer("access.cheap_identities"),
+                "distributed": answer("access.model_distributed"),
+            },
         ),
         Row(
-            "Training data", f"personal data: {answer('training.personal_data')}{records}{special}"
+            _("Training data"),
+            _("personal data: %(answer)s") % {"answer": answer("training.personal_data")}
+            + records
+            + special,
         ),
         Row(
-            "People affected",
-            f"{answer('population.groups')}; about {answer('population.size')} people",
+            _("People affected"),
+            _("%(groups)s; about %(size)s people")
+            % {"groups": answer("population.groups"), "size": answer("population.size")},
         ),
-        Row("Where they live", (answer("population.jurisdictions") or "not stated") + hostile),
         Row(
-            "Likely adversaries",
-            f"{answer('adversary.actors')}, motivation {answer('adversary.motivation')}",
+            _("Where they live"),
+            (answer("population.jurisdictions") or _("not stated")) + hostile,
+        ),
+        Row(
+            _("Likely adversaries"),
+            _("%(actors)s, motivation %(motivation)s")
+            % {"actors": answer("adversary.actors"), "motivation": answer("adversary.motivation")},
         ),
     )
 

@@ -21,10 +21,19 @@ _JOINER = "\u2060"
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
+_ASCII_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+
+
+def _one_line(text: str) -> str:
+    """Runs of ASCII white space as one space: the no-break spaces of French and German
+    typography (`10\u202f000`, `Art.\u00a05`) are kept."""
+    return _ASCII_SPACE.sub(" ", text).strip()
+
+
 def md_escape(value: Any) -> str:
     """Plain text made inert in Markdown: no markup, no HTML, no table breaks, one line, and
     no autolinks, @mentions or math (a word joiner breaks what GitHub would act on)."""
-    text = _MD_SPECIAL.sub(r"\\\1", " ".join(without_controls(str(value)).split()))
+    text = _MD_SPECIAL.sub(r"\\\1", _one_line(without_controls(str(value))))
     text = _MD_LEADING.sub(lambda m: (m.group(1) or "") + "\\" + m.group(2), text)
     return _MD_ACTIVE.sub(lambda m: m.group(0)[0] + _JOINER + m.group(0)[1:], text)
 
@@ -36,7 +45,7 @@ def json_value(value: Any) -> str:
 
 def csv_cell(value: Any) -> str:
     """One quoted CSV cell, on one line, that a spreadsheet will not run as a formula."""
-    text = " ".join(without_controls(str(value)).split()) if value is not None else ""
+    text = _one_line(without_controls(str(value))) if value is not None else ""
     if text.startswith(_FORMULA_START):
         text = "'" + text
     buffer = io.StringIO()

@@ -25,7 +25,9 @@ class Format:
 
     template: str | None = None
     escape: Callable[[Any], str] | None = None  # None: HTML, escaped by Jinja's autoescape
-    check: Callable[[str], str] | None = None  # validates (and normalises) the rendered text
+    check: Callable[[str], str] | None = None
+    """Validates (and normalises) the rendered text: SARIF is parsed and re-indented; CSV gets
+    a byte-order mark, without which spreadsheets read accents as mojibake."""
     direct: Callable[[Assessment, Path | None, bool], str | bytes] | None = None
     """Renders without a template of its own (JSON; PDF, from the HTML), from the assessment,
     the template folder and whether accepted risks go into code-scanning uploads."""
@@ -71,7 +73,7 @@ FORMATS: dict[str, Format] = {
     "pdf": Format(direct=lambda assessment, folder, _: _pdf(assessment, folder), binary=True),
     "json": Format(direct=lambda assessment, *_: to_json(assessment)),
     "sarif": Format("report.sarif.j2", json_value, _json_document),
-    "csv": Format("report.csv.j2", csv_cell),
+    "csv": Format("report.csv.j2", csv_cell, lambda text: "\ufeff" + text),
     "dpv": Format(direct=lambda assessment, *_: _dpv(assessment), suffix="jsonld"),
     "codequality": Format(
         direct=lambda a, _, accepted: _code_quality(a, accepted), suffix="cq.json"

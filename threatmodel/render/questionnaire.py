@@ -7,6 +7,7 @@ import json
 from threatmodel.language.conditions import describe
 from threatmodel.language.types import type_of
 from threatmodel.language.values import show
+from threatmodel.locales import _
 from threatmodel.pack.layered import Pack
 
 
@@ -26,8 +27,8 @@ def questions_json(pack: Pack) -> str:
 
 def questions_markdown(pack: Pack) -> str:
     """The questionnaire as a Markdown handout."""
-    lines = ["# The threatmodel questionnaire", ""]
-    lines.append("Any question may be answered `unknown`; its worst case is then assumed.")
+    lines = ["# " + _("The threatmodel questionnaire"), ""]
+    lines.append(_("Any question may be answered `unknown`; its worst case is then assumed."))
     for section in pack.sections.values():
         qs = [q for q in pack.questions.values() if q.section == section.id]
         if not qs:
@@ -35,12 +36,16 @@ def questions_markdown(pack: Pack) -> str:
         lines += ["", f"## {section.title}", "", section.intro.strip()]
         for q in qs:
             branch = (
-                "" if q.when is None else f" · asked only when {describe(q.when, pack.conditions)}"
+                ""
+                if q.when is None
+                else " · "
+                + _("asked only when %(when)s") % {"when": describe(q.when, pack.conditions)}
             )
             lines += ["", f"### {q.text}", "", f"`{q.id}` · {q.type}{branch}"]
             lines += ["", " ".join(q.help.split())]
             for c in q.choices:
                 lines.append(f"- `{c.value}`: {c.label}")
             if type_of(q).has_worst_case:
-                lines += ["", f"If unknown: `{show(q.worst_case)}`. {q.worst_case_means.strip()}"]
+                unknown = _("If unknown:")
+                lines += ["", f"{unknown} `{show(q.worst_case)}`. {q.worst_case_means.strip()}"]
     return "\n".join(lines) + "\n"

@@ -161,8 +161,11 @@ def _add_filters(
     filters: dict[str, Any], markup: type, escape: Callable[[Any], str] | None
 ) -> None:
     filters["upper_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
-    filters["refs"] = lambda refs: "; ".join(f"{k} {', '.join(v)}" for k, v in sorted(refs.items()))
-    filters["num"] = lambda v: format_number(float(v))
+    filters["day"] = locales.when
+    filters["refs"] = lambda refs: "; ".join(
+        f"{k} {', '.join(locales.article(r) for r in v)}" for k, v in sorted(refs.items())
+    )
+    filters["num"] = lambda v: locales.number(format_number(float(v)))
     if escape is md_escape:
         # markup() wraps text that md_escape has made inert, or ids in a code span (where only
         # a backtick ends the span, and a pipe would still end a table cell).
