@@ -6,10 +6,12 @@ English is the source language: its words are the catalogue's keys."""
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import gettext
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 
@@ -43,6 +45,16 @@ def use(lang: str) -> contextvars.Token[str]:
 def reset(token: contextvars.Token[str]) -> None:
     """Speak again what was spoken before `use`."""
     _CURRENT.reset(token)
+
+
+@contextlib.contextmanager
+def speaking(lang: str) -> Iterator[None]:
+    """Speak `lang` inside the block (an assessment, a render), then what was spoken before."""
+    token = _CURRENT.set(lang)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
 
 
 def current() -> str:

@@ -52,6 +52,17 @@ def assess(
         typer.Option("--by", help="Your name, recorded as who answered (document control)."),
     ] = None,
     lang: LangOpt = None,
+    source: Annotated[
+        Path | None,
+        typer.Option(
+            "--from",
+            help="A model file, MLflow folder or model card whose suggested answers are offered "
+            "as defaults to confirm or change (see `threatmodel suggest`).",
+        ),
+    ] = None,
+    trust_model_file: Annotated[
+        bool, typer.Option("--trust-model-file", help="With --from: load a pickle.")
+    ] = False,
 ) -> int:
     """Interactive questionnaire; saves each answer at once, then writes the report."""
     from threatmodel.interview.prompts import terminal_ready
@@ -74,7 +85,15 @@ def assess(
     pack = load_in(project.rule_folders(answers, rules), spoken)
     template_dir = template_dir or _project_template_dir(answers)
     _check_output_options(fmt.value, template_dir)  # before the interview, not after it
+    suggestions = {}
+    if source is not None:
+        from threatmodel.suggest.sources import suggest as read
+
+        suggestions = {s.question: s for s in read(source, pack, trust_model_file)}
     with Interview.open(pack, answers, Prompter(), say, by) as interview:
+        interview.suggestions = dict(suggestions)
+        for note in interview.conflicts():
+            say(note)
         interview.run(review_all=review)
     assessment = assess_file(answers, pack, evidence_path=evidence)
     _emit(assessment, fmt.value, target, template_dir)

@@ -15,6 +15,8 @@ from threatmodel.cli.output import progress_bar, say
 from threatmodel.errors import UsageError
 
 if TYPE_CHECKING:
+    from threatmodel.pack.layered import Pack
+
     pass
 
 templates_app = typer.Typer(
@@ -72,11 +74,19 @@ def probe(
         ),
     ] = None,
     output_format: Annotated[
-        str,
+        str | None,
         typer.Option(
-            "--output-format", help="The output as deployed: scores, label, rounded:N, topk:K."
+            "--output-format",
+            help="The output as deployed: scores, label, rounded:N, topk:K (default: what "
+            "--answers says is exposed, else scores).",
         ),
-    ] = "scores",
+    ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option(
+            "--answers", help="The answers file: the deployed output is read from outputs.exposed."
+        ),
+    ] = None,
     seconds: Annotated[
         float,
         typer.Option(
@@ -104,8 +114,12 @@ def probe(
 
     inputs = {"members file": members, "nonmembers file": nonmembers}
     inputs |= {"enumeration spec": enumerate_spec, "model file": Path(model)}
+    inputs |= {"answers file": answers}
     refuse_inputs(out, inputs, "--out")
-    thresholds = load_packs(project.rule_folders(Path.cwd(), rules)).scale.evidence
+    pack = load_packs(project.rule_folders(answers or Path.cwd(), rules))
+    thresholds = pack.scale.evidence
+    if output_format is None:
+        output_format = _deployed_output(answers, pack) if answers else "scores"
     request = ProbeRequest(
         model,
         members,
@@ -127,6 +141,21 @@ def probe(
         say(f"not measured within --seconds {seconds:g}: {skipped}")
     say(f"Evidence written to {out}; use: threatmodel report ANSWERS --evidence {out}")
     return 0
+
+
+def _deployed_output(answers: Path, pack: Pack) -> str:
+    """The probe's output format for what the answers say the API returns: a label only, the
+    top classes, or scores (the most an answer of `unknown` could mean)."""
+    from threatmodel.engine.resolve import resolve
+    from threatmodel.pack.answers import load_answers
+
+    exposed = resolve(pack, load_answers(answers, pack).given).values.get("outputs.exposed")
+    shown = set(exposed) if isinstance(exposed, list) else {"score"}
+    if shown & {"score", "probability_vector", "explanation", "embedding"}:
+        return "scores"
+    if shown & {"top_k", "ranking"}:
+        return "topk:3"
+    return "label"
 
 
 @templates_app.command("export")

@@ -37,11 +37,8 @@ def assess(
 ) -> Assessment:
     """Which threats apply to these answers, how they score, and every assumption made; the
     sentences it composes are in the pack's language."""
-    token = locales.use(pack.lang)
-    try:
+    with locales.speaking(pack.lang):
         return _assess(pack, answers, generated_at, evidence)
-    finally:
-        locales.reset(token)
 
 
 def _assess(

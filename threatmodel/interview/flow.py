@@ -17,6 +17,7 @@ from threatmodel.errors import Interrupted
 from threatmodel.interview.session import Lock, OnDisk, check_writable, merge, stale_temporaries
 from threatmodel.language.conditions import describe
 from threatmodel.language.questions import Question
+from threatmodel.language.types import label
 from threatmodel.language.values import UNKNOWN, show
 from threatmodel.locales import _
 from threatmodel.pack.answers import dump_answers, leading_comments, load_answers
@@ -26,6 +27,22 @@ from threatmodel.pack.layered import Pack
 
 MINUTES_PER_QUESTION = 0.4
 WRITE, CHANGE = "write", "change"
+
+
+class Suggested(Protocol):
+    """A suggested answer (`threatmodel.suggest`), as the interview offers it."""
+
+    @property
+    def value(self) -> Any: ...
+
+    @property
+    def source(self) -> str: ...
+
+    @property
+    def why(self) -> str: ...
+
+    @property
+    def offered(self) -> bool: ...
 
 
 class Asker(Protocol):
@@ -53,6 +70,10 @@ class Interview:
     disk: OnDisk | None = None
     answered_by: str | None = None
     """The name recorded as having answered: given with `assess --by`, else the one recorded."""
+    suggestions: dict[str, Suggested] = field(default_factory=dict)
+    """Question id -> an answer suggested by the model (`assess --from`): offered, never applied."""
+    suggested: dict[str, str] = field(default_factory=dict)
+    """Question id -> the source of an answer confirmed as suggested (saved in provenance)."""
 
     @classmethod
     def open(
@@ -87,6 +108,8 @@ class Interview:
         self.answered_by = self.answered_by or recorded
         self.header = leading_comments(loaded.text)
         self.given = dict(loaded.given)
+        recorded_suggestions = loaded.file.provenance.suggested if loaded.file.provenance else {}
+        self.suggested = {q: s for q, s in recorded_suggestions.items() if q in self.given}
         # Decisions are kept exactly as written; the interview only rewrites answers.
         self.extra = {k: v for k, v in loaded.raw.items() if k in ("measures", "acceptances")}
         self.disk.text, self.disk.given = loaded.text, dict(loaded.given)
@@ -173,11 +196,49 @@ class Interview:
             "count": len(visible),
         }
         self.echo("\n" + _wrap(question.help, indent="  "))
-        value = self._asker().ask(question, self.given.get(question.id), label)
+        default = self.given.get(question.id)
+        suggestion = self.suggestions.get(question.id)
+        if suggestion is not None:
+            self.echo(_wrap(self._suggestion_note(question, suggestion, default), indent="  "))
+            if default is None and suggestion.offered:
+                default = suggestion.value
+        value = self._asker().ask(question, default, label)
         self.given[question.id] = value
+        if suggestion is not None and suggestion.offered and value == suggestion.value:
+            self.suggested[question.id] = suggestion.source
+        else:
+            self.suggested.pop(question.id, None)
         self.save()
         if value == UNKNOWN:
             self.echo("  " + _("Noted as unknown: its worst case will be assumed."))
+
+    def conflicts(self) -> list[str]:
+        """A sentence for each suggestion that contradicts an answer already given: shown, never
+        applied."""
+        out = []
+        for qid, suggestion in self.suggestions.items():
+            given = self.given.get(qid)
+            if suggestion.offered and given is not None and given != suggestion.value:
+                question = self.pack.questions[qid]
+                out.append(
+                    _("Conflict: %(source)s suggests %(value)s for %(question)s; your answer "
+                      "%(given)s is kept.")
+                    % {"source": suggestion.source, "value": label(question, suggestion.value),
+                       "question": qid, "given": label(question, given)}
+                )  # fmt: skip
+        return out
+
+    def _suggestion_note(self, question: Question, suggestion: Suggested, given: Any) -> str:
+        words = label(question, suggestion.value)
+        if not suggestion.offered:
+            return _("Hint from %(source)s: %(why)s.") % {"source": suggestion.source,
+                                                           "why": suggestion.why}  # fmt: skip
+        if given is not None and given != suggestion.value:
+            return _("%(source)s suggests %(value)s (%(why)s); your answer is kept unless you "
+                     "change it.") % {"source": suggestion.source, "value": words,
+                                       "why": suggestion.why}  # fmt: skip
+        return _("Suggested by %(source)s: %(value)s (%(why)s). Confirm it or change it.") % {
+            "source": suggestion.source, "value": words, "why": suggestion.why}  # fmt: skip
 
     def _section_header(self, section: str) -> None:
         info = self.pack.sections[section]
@@ -240,11 +301,14 @@ class Interview:
         assert self.disk is not None, "Interview.open sets it"
         if self.disk.changed() is not None:
             self._merge_from_disk()
-        provenance = {
+        provenance: dict[str, Any] = {
             "answered_by": self.answered_by,
             "answered_at": dt.datetime.now(tz=dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
             "packs": [{"name": p.name, "version": p.version} for p in self.pack.packs],
         }
+        kept = {q: s for q, s in self.suggested.items() if q in self.given}
+        if kept:
+            provenance["suggested"] = dict(sorted(kept.items()))
         text = None
         if self.disk.text:  # edit the file as written: comments and `10M` stay, diffs stay small
             text = edit_answers(self.disk.text, self.pack, self.disk.given, self.given, provenance)

@@ -54,6 +54,11 @@ class Provenance(Model):
         None, description="When the last answer was given."
     )
     packs: tuple[PackVersion, ...] = Field((), description="Packs in force when answering.")
+    suggested: dict[str, str] = Field(
+        default_factory=dict,
+        description="Question id -> where the answer was suggested from (`assess --from`), for "
+        "answers confirmed as suggested.",
+    )
 
 
 class AnswersFile(Model):

@@ -99,11 +99,8 @@ def render_document(
     SARIF uploads accepted risks too (left out by default: code scanning would show them open)."""
     from threatmodel import locales
 
-    token = locales.use(assessment.lang)
-    try:
+    with locales.speaking(assessment.lang):
         return _render(assessment, fmt, template_dir, include_accepted)
-    finally:
-        locales.reset(token)
 
 
 def _render(

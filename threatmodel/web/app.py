@@ -141,7 +141,7 @@ class _Site:
         outcome = self.questionnaire.submit(section, form, base)
         if outcome.errors:
             fields = self.questionnaire.fields(
-                section, _trial(self.questionnaire, form), outcome.errors
+                section, self.questionnaire.trial(form, keep_typed=True), outcome.errors
             )
             return self.section(section, fields, (), 422, base)
         if outcome.new_questions:
@@ -198,26 +198,6 @@ async def _form(request: Request) -> dict[str, list[str]]:
             if key != CSRF_FIELD and isinstance(value, str):
                 out.setdefault(key, []).append(value)
         return out
-
-
-def _trial(questionnaire: Questionnaire, form: dict[str, list[str]]) -> dict[str, Any]:
-    """The answers as the refused page had them, to show it again as the person left it."""
-    from threatmodel.web.fields import UNANSWERED, parse
-
-    trial = dict(questionnaire.interview.given)
-    for qid, values in form.items():
-        question = questionnaire.pack.questions.get(qid)
-        if question is None:
-            continue
-        try:
-            value = parse(question, values)
-        except ValueError:
-            value = " ".join(values) if question.type in ("number", "text") else None
-        if value is UNANSWERED or value is None:
-            trial.pop(qid, None)
-        else:
-            trial[qid] = value
-    return trial
 
 
 def _guarded(app: Starlette, guard: Guard, env: jinja2.Environment,

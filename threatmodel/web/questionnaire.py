@@ -82,6 +82,12 @@ class Questionnaire:
     def visible_with(self, submitted: dict[str, list[str]]) -> list[str]:
         """The questions asked if the submitted answers were given (what the page's script
         asks while the person fills it in); unreadable ones are left out."""
+        return resolve(self.pack, self.trial(submitted)).visible
+
+    def trial(self, submitted: dict[str, list[str]], keep_typed: bool = False) -> dict[str, Any]:
+        """The answers as they would be with the submitted ones. An unreadable answer is left
+        out, or with `keep_typed` kept as typed (to show a refused page as the person left
+        it)."""
         trial = dict(self.interview.given)
         for qid, values in submitted.items():
             question = self.pack.questions.get(qid)
@@ -90,12 +96,15 @@ class Questionnaire:
             try:
                 value = parse(question, values)
             except ValueError:
-                continue
+                typed = keep_typed and question.type in ("number", "text")
+                value = " ".join(values) if typed else UNANSWERED
+                if not typed and not keep_typed:
+                    continue
             if value is UNANSWERED:
                 trial.pop(qid, None)
             else:
                 trial[qid] = value
-        return resolve(self.pack, trial).visible
+        return trial
 
     def submit(self, section: str, submitted: dict[str, list[str]], base_json: str) -> Outcome:
         """Apply a submitted section: read every shown question's answer, refuse the section
