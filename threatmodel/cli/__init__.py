@@ -75,6 +75,10 @@ def main(argv: list[str] | None = None) -> None:
 
 def run(argv: list[str] | None = None) -> int:
     """Run the CLI and return its exit code (for tests and `main`)."""
+    if (sys.argv[1:] if argv is None else argv) == ["--version"]:
+        # Answered before typer builds every command's parser (a fifth of the time it takes).
+        say(f"threatmodel {__version__}")
+        return 0
     try:
         result = app(args=argv, prog_name="threatmodel", standalone_mode=False)
     except ThreatmodelError as exc:

@@ -17,10 +17,9 @@ from typing import Any
 from pydantic import BaseModel
 
 from threatmodel.errors import InputError
+from threatmodel.locales import LANGUAGES  # a pack may translate into the tool's languages
 from threatmodel.pack.layered import Pack
 
-LANGUAGES = ("en", "fr", "de")
-"""The languages of the tool's own words; a pack may translate into these."""
 PROSE: dict[str, tuple[str, ...]] = {
     "Question": ("text", "help", "worst_case_means"),
     "Choice": ("label", "phrase"),

@@ -230,7 +230,7 @@ def _refuse_stray_files(folder: Path) -> None:
 
 
 def _refuse_stray_translations(folder: Path) -> None:
-    from threatmodel.pack.i18n import LANGUAGES
+    from threatmodel.locales import LANGUAGES
 
     for path in sorted(folder.rglob("*")):
         if path.suffix in (".yaml", ".yml") and (

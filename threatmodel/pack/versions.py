@@ -4,9 +4,10 @@ uses): `~=0.1`, `==0.*`, pre-releases and local labels mean what Python packagin
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
-from packaging.specifiers import InvalidSpecifier, SpecifierSet
-from packaging.version import InvalidVersion, Version
+if TYPE_CHECKING:  # imported where used: only a pack load or a lifecycle notice pays for them
+    from packaging.version import Version
 
 
 def satisfies(version: str, spec: str) -> bool:
@@ -15,6 +16,8 @@ def satisfies(version: str, spec: str) -> bool:
     A pre-release meets a range only by PEP 440's order (`0.2.0rc1` comes before `0.2`, so it
     does not meet `>=0.2`), but it is not excluded for being one: a development build of the
     tool must still load the packs its own release will."""
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
     try:
         if any(not clause.strip() for clause in spec.split(",")):
             raise InvalidSpecifier(spec)  # packaging skips an empty clause; a typo, here
@@ -30,6 +33,8 @@ def newer(version: str, than: str) -> bool:
 
 
 def _version(text: str) -> Version:
+    from packaging.version import InvalidVersion, Version
+
     try:
         return Version(text)
     except InvalidVersion:
