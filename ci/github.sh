@@ -3,7 +3,7 @@
 # files, writes one SARIF file per answers file for code scanning, writes what changed since the
 # base branch and the gate's verdict as Markdown, then exits with the gate's code.
 #
-#   TM_FILES    answers files, space-separated (default: every threat-assessment.yaml and
+#   TM_FILES    answers files, one per line (or space-separated on one line) (default: every threat-assessment.yaml and
 #               *.threatmodel.yaml that git tracks)
 #   TM_FAIL_ON  --fail-on level (default: each project file's, else high)
 #   TM_BASE     git ref to compare with (default: none, no diff)
@@ -17,10 +17,16 @@ out="${TM_OUT:-threatmodel-sarif}"
 summary="${TM_SUMMARY:-/dev/stdout}"
 format="${TM_FORMAT:-sarif}"
 if [ -n "${TM_FILES:-}" ]; then
-  read -r -a files <<< "$TM_FILES"
+  if [[ "$TM_FILES" == *$'\n'* ]]; then  # one per line: a name may hold a space
+    mapfile -t files < <(printf '%s\n' "$TM_FILES" | grep -v '^[[:space:]]*$')
+  else
+    read -r -a files <<< "$TM_FILES"
+  fi
 else
-  mapfile -t files < <(git ls-files -- '*threat-assessment.yaml' '*.threatmodel.yaml' \
-    | grep -E '(^|/)(threat-assessment|[^/]+\.threatmodel)\.yaml$')
+  # NUL-separated, unquoted paths: a folder with a space or an accent is still checked.
+  mapfile -d '' files < <(git -c core.quotePath=false ls-files -z -- \
+    '*threat-assessment.yaml' '*.threatmodel.yaml' \
+    | grep -zE '(^|/)(threat-assessment|[^/]+\.threatmodel)\.yaml$')
 fi
 if [ "${#files[@]}" -eq 0 ]; then
   echo "## threatmodel" >> "$summary"
@@ -31,7 +37,8 @@ gate=()
 if [ -n "${TM_FAIL_ON:-}" ]; then gate=(--fail-on "$TM_FAIL_ON"); fi
 
 mkdir -p "$out"
-threatmodel report "${files[@]}" --format "$format" --output-dir "$out" 2>/dev/null
+# A broken file is named on standard error; the others' reports are still written.
+threatmodel report "${files[@]}" --format "$format" --output-dir "$out" || true
 
 {
   echo "## threatmodel"

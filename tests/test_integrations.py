@@ -144,3 +144,30 @@ def test_the_gitlab_template_writes_a_code_quality_report(tmp_path: Path) -> Non
 @pytest.mark.parametrize("script", ["ci/github.sh"])
 def test_ci_scripts_are_executable(script: str) -> None:
     assert os.access(ROOT / script, os.X_OK)
+
+
+def test_the_action_checks_every_file_whatever_its_name(tmp_path: Path) -> None:
+    # Review findings: git quoted accented paths (so they were skipped), a multi-line input
+    # kept only its first line, and one invalid file stopped every report.
+    repo = _repo(tmp_path)
+    for folder in ("équipe fraude", "spam"):
+        (repo / folder).mkdir()
+    shutil.copyfile(
+        EXAMPLES / "spam-celebrity.yaml", repo / "équipe fraude" / "threat-assessment.yaml"
+    )
+    shutil.copyfile(
+        EXAMPLES / "turbine-fault-detector.yaml", repo / "spam" / "threat-assessment.yaml"
+    )
+    (repo / "broken.threatmodel.yaml").write_text(
+        "threatmodel: 1\nanswers: {access: {exposure: x}}\n"
+    )
+    _git(repo, "add", "-A")
+    code, summary = _action(repo, tmp_path)
+    assert code == 2  # the invalid file, after every file was checked
+    assert "3 files: 1 passed, 1 failed, 1 invalid" in summary
+    written = sorted(p.name for p in (tmp_path / "sarif").iterdir())
+    assert written == ["spam-threat-assessment.sarif", "équipe fraude-threat-assessment.sarif"]
+    code, summary = _action(
+        repo, tmp_path, TM_FILES="équipe fraude/threat-assessment.yaml\nspam/threat-assessment.yaml"
+    )
+    assert "2 files: 1 passed, 1 failed, 0 invalid" in summary

@@ -227,3 +227,34 @@ def test_the_probe_reads_the_deployed_output_from_the_answers(
     answers = tmp_path / "a.yaml"
     answers.write_text(yaml.safe_dump(data, sort_keys=False))
     assert _deployed_output(answers, PACK) == expected
+
+
+@pytest.mark.parametrize(
+    "signature",
+    [
+        "signature: foo\n",
+        'signature:\n  inputs: \'[{"name": 5}]\'\n  outputs: \'[{"tensor-spec": "x"}]\'\n',
+    ],
+)
+def test_odd_mlflow_signatures_are_one_line_or_read(
+    cli: Callable[..., Result], tmp_path: Path, signature: str
+) -> None:
+    (tmp_path / "MLmodel").write_text(signature)
+    result = cli("suggest", tmp_path)
+    assert result.code in (0, 2), result.err
+    assert "internal error" not in result.err
+    if result.code == 2:
+        assert result.err.count("\n") == 1
+
+
+def test_a_card_s_text_is_read_in_linear_time_and_whole(tmp_path: Path) -> None:
+    import time
+
+    from threatmodel.suggest.cards import _TRAINED_ON, _intended_use
+
+    started = time.perf_counter()
+    _TRAINED_ON.search("trained on 1" + " " * 20_000 + "x")
+    assert time.perf_counter() - started < 0.5  # it was quadratic: seconds for this input
+    assert _intended_use("# Intended use\n\nThis model classifies\nloan applications.") == (
+        "This model classifies loan applications."
+    )

@@ -215,3 +215,20 @@ def test_the_interview_keeps_comments_and_typed_numbers(
     assert _changed_lines(_body(text), _body(saved)) == [
         "-    cheap_identities: true", "+    cheap_identities: false"
     ]  # fmt: skip
+
+
+def test_dropping_a_block_scalar_keeps_the_line_after_it() -> None:
+    # A block scalar's end mark lies on the next line: deleting the answer must not take the
+    # acceptance that follows it (found in review: a DPO's acceptance silently lost).
+    text = (
+        "threatmodel: 1\nanswers:\n  system:\n    name: Scorer\n    purpose: |\n"
+        "      Scores card payments.\nacceptances: [{threat: location-disclosure, "
+        "justification: ok, approved_by: DPO, expires: 2030-01-01}]\n"
+    )
+    before = {"system.name": "Scorer", "system.purpose": "Scores card payments.\n"}
+    edited = edit_answers(text, PACK, before, {"system.name": "Scorer"}, PROVENANCE)
+    assert edited is not None
+    assert "acceptances: [{threat: location-disclosure," in edited
+    changed = edit_answers(text, PACK, before, {**before, "system.purpose": "Other"}, PROVENANCE)
+    assert changed is not None
+    assert "    purpose: Other\nacceptances:" in changed

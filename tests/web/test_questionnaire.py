@@ -146,3 +146,42 @@ def test_serve_without_the_web_extra_says_what_to_install(tmp_path: Path) -> Non
                           check=False)  # fmt: skip
     assert done.returncode == 2
     assert done.stderr == "threatmodel: serve needs the web extra: pip install 'threatmodel[web]'\n"
+
+
+def test_unticking_every_box_clears_a_multi_answer(tmp_path: Path) -> None:
+    with _open(tmp_path) as interview:
+        web = Questionnaire(interview)
+        web.submit("outputs", {"outputs.exposed": ["label", "score"]}, web.base("outputs"))
+        assert interview.given["outputs.exposed"] == ["label", "score"]
+        # The browser sends nothing for unticked boxes; the page says which questions it showed.
+        web.submit("outputs", {}, web.base("outputs"), shown_ids=["outputs.exposed"])
+        assert "outputs.exposed" not in interview.given
+
+
+def test_a_refused_save_keeps_nothing_of_the_page(tmp_path: Path) -> None:
+    from threatmodel.interview.session import Conflict
+
+    with _open(tmp_path) as interview:
+        web = Questionnaire(interview)
+        web.submit("system", {"system.name": ["Scorer"]}, web.base("system"))
+        stale = web.base("system")
+        path = tmp_path / "a.yaml"
+        path.write_text(path.read_text().replace("Scorer", "Edited in the file"))
+        with pytest.raises(Conflict):
+            web.submit("system", {"system.name": ["Mine"]}, stale)
+        assert interview.given.get("system.name") != "Mine"  # not shown as saved
+        web.submit("access", {"access.exposure": ["internal"]}, web.base("access"))
+        given = load_answers(path, PACK).given
+        assert (given["system.name"], given["access.exposure"]) == (
+            "Edited in the file", "internal"
+        )  # fmt: skip
+
+
+def test_downloads_name_any_file_and_servers_keep_their_own_session() -> None:
+    from threatmodel.web.app import _attach
+
+    header = _attach('αξιολόγηση "x".yaml')
+    header.encode("latin-1")  # a header the server can send
+    assert header.startswith('attachment; filename="')
+    assert "filename*=UTF-8''%CE%B1" in header
+    assert Guard(port=8765).cookie != Guard(port=8766).cookie

@@ -20,7 +20,7 @@ from threatmodel.cli.options import (
     StrictOpt,
     TemplateDirOpt,
 )
-from threatmodel.cli.output import say, write_stdout
+from threatmodel.cli.output import EXIT_INVALID, say, write_stdout
 from threatmodel.errors import UsageError
 from threatmodel.render.formats import check_ready
 
@@ -128,20 +128,30 @@ def report(
 ) -> int:
     """Assess answers files and write their reports (one to standard output by default)."""
     from threatmodel.app import PackStacks, assess_file
+    from threatmodel.errors import ThreatmodelError, one_line
 
     targets = _report_targets(answers, fmt.value, output, output_dir)
     stacks = PackStacks(rules, lang.value if lang else None)
+    invalid = 0
     for path, target in zip(answers, targets, strict=True):
         if target is not None:
             _refuse_inputs(target, path, evidence)
-        assessment = assess_file(path, stacks.for_file(path), strict, evidence)
+        try:
+            assessment = assess_file(path, stacks.for_file(path), strict, evidence)
+        except ThreatmodelError as exc:
+            if len(answers) == 1:
+                raise
+            # One broken file among many: said, and the others still written (exit 2 at the end).
+            invalid += 1
+            say("threatmodel: " + one_line(exc.message), err=True)
+            continue
         warn_orphans(assessment)
         folder = template_dir or _project_template_dir(path)
         _emit(assessment, fmt.value, target, folder, include_accepted)
         where = "" if target is None else f"; report written to {target}"
         count = len(assessment.threats)
         say(f"{path}: {count} threat(s), overall risk {assessment.overall_risk}{where}", err=True)
-    return 0
+    return EXIT_INVALID if invalid else 0
 
 
 def _report_names(answers: list[Path]) -> list[str]:

@@ -321,8 +321,11 @@ class Interview:
         base, ours = self.disk.given, self.given
         theirs = load_answers(self.path, self.pack)
         merged, taken = merge(base, ours, theirs.given, self.path, show)
+        confirmed = dict(self.suggested)
         self._take(theirs)
         self.given = merged
+        # Suggestions confirmed here and not yet saved stay recorded, for answers kept as ours.
+        self.suggested |= {q: s for q, s in confirmed.items() if merged.get(q) == ours.get(q)}
         if taken:
             self.echo(
                 "  "

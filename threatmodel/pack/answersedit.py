@@ -49,7 +49,7 @@ def edit_answers(
         edits = _answer_edits(doc, pack, before, after)
         edits.append(_provenance_edit(doc, provenance))
         edited = _apply(text, edits)
-        return edited if _reads_back(edited, pack, after) else None
+        return edited if _reads_back(edited, doc, pack, after) else None
     except (InputError, ValueError, KeyError, _Unhandled):
         return None
 
@@ -90,12 +90,19 @@ def _answer_edits(
         if loc in doc.spans and new is _MISSING:
             edits.append(_delete_entry(doc, loc))
         elif loc in doc.spans:
-            _, start, end = doc.spans[loc]
+            _, start, end = _span(doc, loc)
             space = " " if doc.text[start - 1 : start] == ":" else ""
             edits.append(_Edit(start, end, space + inline(new)))
         elif new is not _MISSING:
             added.setdefault(section, {})[key] = new
     return edits + _insertions(doc, pack, added)
+
+
+def _span(doc: Document, loc: tuple[Any, ...]) -> tuple[int, int, int]:
+    """An entry's key start, value start and value end; a block scalar's (`|`, `>`) end mark
+    lies past its line breaks, on the next line: its end is its last character instead."""
+    key, start, end = doc.spans[loc]
+    return key, start, max(start, len(doc.text[:end].rstrip()))
 
 
 def _line_start(text: str, index: int) -> int:
@@ -109,7 +116,7 @@ def _line_end(text: str, index: int) -> int:
 
 
 def _delete_entry(doc: Document, loc: tuple[str, ...]) -> _Edit:
-    key_start, _, end = doc.spans[loc]
+    key_start, _, end = _span(doc, loc)
     start = _line_start(doc.text, key_start)
     if doc.text[start:key_start].strip():
         raise _Unhandled("an entry that shares its line")
@@ -157,7 +164,7 @@ def _after(
     previous = _before(order, item, present)
     if previous is None:
         return _line_start(doc.text, doc.spans[(*parent, present[0])][0])
-    return _line_end(doc.text, doc.spans[(*parent, previous)][2])
+    return _line_end(doc.text, _span(doc, (*parent, previous))[2])
 
 
 def _order(pack: Pack, section: str) -> list[str]:
@@ -194,7 +201,7 @@ def _provenance_edit(doc: Document, provenance: dict[str, Any]) -> _Edit:
     block = yaml.dump({"provenance": provenance}, Dumper=dumper(), sort_keys=False,
                       allow_unicode=True, width=100)  # fmt: skip
     if ("provenance",) in doc.spans:
-        key_start, _, end = doc.spans[("provenance",)]
+        key_start, _, end = _span(doc, ("provenance",))
         if _line_start(doc.text, key_start) != key_start:
             raise _Unhandled("provenance indented")
         return _Edit(key_start, _line_end(doc.text, end), block)
@@ -209,7 +216,14 @@ def _apply(text: str, edits: list[_Edit]) -> str:
     return text
 
 
-def _reads_back(text: str, pack: Pack, after: dict[str, Any]) -> bool:
-    """The edited file loads, as `report` would load it, to exactly the answers meant: a last
-    check before it is written."""
-    return answers_from_document(parse_yaml(text, Path("answers")), pack).given == after
+def _reads_back(text: str, before: Document, pack: Pack, after: dict[str, Any]) -> bool:
+    """The edited file loads, as `report` would load it, to exactly the answers meant, and
+    everything else in it (measures, acceptances, ...) is as it was: a last check before it is
+    written."""
+    edited = parse_yaml(text, Path("answers"))
+    if answers_from_document(edited, pack).given != after:
+        return False
+    others = ("answers", "provenance")
+    return {k: v for k, v in edited.data.items() if k not in others} == {
+        k: v for k, v in before.data.items() if k not in others
+    }

@@ -17,7 +17,7 @@ from threatmodel.suggest.model import Suggestion, feature_hints, label_hints
 
 _TRAINED_ON = re.compile(
     r"(?:trained|fine-tuned|fitted) on (?:about |around |roughly |over )?"
-    r"([\d][\d,.]*\s*[kKmM]?)\s+(?:examples|records|samples|images|rows|documents|texts|people)",
+    r"(\d[\d,.]{0,20}[kKmM]?) {1,3}(?:examples|records|samples|images|rows|documents|texts|people)",
     re.I,
 )
 _PIPELINES = {
@@ -37,16 +37,23 @@ def from_mlflow(folder: Path) -> list[Suggestion]:
     source = f"{folder.name}/MLmodel"
     out: list[Suggestion] = []
     signature = data.get("signature") or {}
+    if not isinstance(signature, dict):
+        raise doc.error(("signature",), "signature: expected a mapping with inputs and outputs")
     inputs = _columns(signature.get("inputs"), doc.path)
-    names = [c.get("name", "") for c in inputs if isinstance(c, dict)]
-    out += feature_hints([n for n in names if n], f"{source}: signature.inputs")
+    names = [c.get("name") for c in inputs if isinstance(c, dict)]
+    out += feature_hints([n for n in names if isinstance(n, str)], f"{source}: signature.inputs")
     outputs = _columns(signature.get("outputs"), doc.path)
-    shapes = [c.get("tensor-spec", {}).get("shape") for c in outputs if isinstance(c, dict)]
-    vector = any(isinstance(s, list) and len(s) > 1 and s[-1] not in (1, -1) for s in shapes)
-    out.append(Suggestion("outputs.exposed", ["label", "probability_vector"] if vector
-                          else ["label"], "hint", f"{source}: signature.outputs",
-                          "the signature returns a vector per input" if vector
-                          else "the signature returns one value per input"))  # fmt: skip
+    if outputs:
+        specs = [c.get("tensor-spec") for c in outputs if isinstance(c, dict)]
+        shapes = [s.get("shape") for s in specs if isinstance(s, dict)]
+        vector = any(isinstance(s, list) and len(s) > 1 and s[-1] not in (1, -1) for s in shapes)
+        hint = ["label", "probability_vector"] if vector else ["label"]
+        why = (
+            "the signature returns a vector per input"
+            if vector
+            else ("the signature returns one value per input")
+        )
+        out.append(Suggestion("outputs.exposed", hint, "hint", f"{source}: signature.outputs", why))
     flavors = data.get("flavors") or {}
     if isinstance(flavors, dict) and "sklearn" in flavors:
         out.append(Suggestion("training.model_family", "other", "hint", f"{source}: flavors",
@@ -111,7 +118,7 @@ def _split(text: str, path: Path) -> tuple[dict[str, Any], str]:
 def _intended_use(body: str) -> str:
     """The first paragraph under an "Intended use(s)" heading."""
     match = re.search(
-        r"^#+\s*intended uses?[^\n]*\n+(.+?)(?:\n\s*\n|\n#|$)", body, re.I | re.M | re.S
+        r"^#+\s*intended uses?[^\n]*\n+(.+?)(?:\n\s*\n|\n#|\Z)", body, re.I | re.M | re.S
     )
     return " ".join(match.group(1).split())[:400] if match else ""
 

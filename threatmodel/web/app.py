@@ -20,7 +20,6 @@ from starlette.routing import Route
 from threatmodel.errors import ThreatmodelError, one_line
 from threatmodel.files import read_bounded
 from threatmodel.web.guard import (
-    COOKIE,
     CSRF_FIELD,
     CSRF_HEADER,
     HEADERS,
@@ -138,7 +137,8 @@ class _Site:
             return self.missing("section", section)
         form = await _form(request)
         base = form.pop("_base", [""])[0]
-        outcome = self.questionnaire.submit(section, form, base)
+        shown = form.pop("_shown", None)
+        outcome = self.questionnaire.submit(section, form, base, shown)
         if outcome.errors:
             fields = self.questionnaire.fields(
                 section, self.questionnaire.trial(form, keep_typed=True), outcome.errors
@@ -181,14 +181,24 @@ class _Site:
             filename = f"{self.path.stem}-{name}"
         else:
             return self.missing("download", name)
-        disposition = f'attachment; filename="{filename}"'
-        return Response(content, media_type=media, headers={"content-disposition": disposition})
+        return Response(
+            content, media_type=media, headers={"content-disposition": _attach(filename)}
+        )
 
     async def static(self, request: Request) -> Response:
         name = request.path_params["name"]
         if name not in STATIC:
             return Response("not found", status_code=404, media_type="text/plain")
         return Response((HERE / "static" / name).read_bytes(), media_type=STATIC[name])
+
+
+def _attach(filename: str) -> str:
+    """A download's Content-Disposition: an ASCII name for old clients and the real one in
+    UTF-8 (RFC 6266), so that no file name can break the header or the response."""
+    plain = "".join(
+        c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename
+    )
+    return f"attachment; filename=\"{plain}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
 async def _form(request: Request) -> dict[str, list[str]]:
@@ -217,10 +227,10 @@ def _guarded(app: Starlette, guard: Guard, env: jinja2.Environment,
         if guard.token_ok(token):
             target = request.url.path
             response = RedirectResponse(target, status_code=303)
-            response.set_cookie(COOKIE, guard.session, httponly=True, samesite="strict",
+            response.set_cookie(guard.cookie, guard.session, httponly=True, samesite="strict",
                                 path="/")  # fmt: skip
             return response
-        if not guard.session_ok(request.cookies.get(COOKIE)):
+        if not guard.session_ok(request.cookies.get(guard.cookie)):
             text = "Open the address `threatmodel serve` printed (it carries a key)."
             return refuse(403, "Not signed in", text)
         if request.method == "POST":

@@ -50,6 +50,12 @@ class Guard:
     csrf: str = field(default_factory=lambda: secrets.token_urlsafe(24))
 
     @property
+    def cookie(self) -> str:
+        """The session cookie's name, one per server: cookies are kept per host, not per port,
+        so two servers on one machine would otherwise sign each other out."""
+        return f"{COOKIE}_{self.port}"
+
+    @property
     def url(self) -> str:
         """The address to open: it logs the browser in."""
         return f"http://127.0.0.1:{self.port}/?token={self.token}"

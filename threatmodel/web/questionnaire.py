@@ -106,20 +106,38 @@ class Questionnaire:
                 trial[qid] = value
         return trial
 
-    def submit(self, section: str, submitted: dict[str, list[str]], base_json: str) -> Outcome:
-        """Apply a submitted section: read every shown question's answer, refuse the section
-        (saving nothing) if any is unreadable, else merge it with answers changed elsewhere,
-        drop answers a branch now hides and save the file once."""
-        shown = [q for q in self._questions(section) if q.id in submitted]
+    def submit(
+        self,
+        section: str,
+        submitted: dict[str, list[str]],
+        base_json: str,
+        shown_ids: list[str] | None = None,
+    ) -> Outcome:
+        """Apply a submitted section: read every shown question's answer (`shown_ids`: the
+        questions the page showed, so that unticked boxes clear an answer; by default those
+        submitted), refuse the section (saving nothing) if any is unreadable, else merge it with
+        answers changed elsewhere, drop answers a branch now hides and save the file once. If
+        the save is refused (a conflicting change to the file), nothing of the page is kept."""
+        listed = set(submitted) if shown_ids is None else set(shown_ids)
+        shown = [q for q in self._questions(section) if q.id in listed]
         answers, errors = {}, {}
         for question in shown:
             try:
-                answers[question.id] = parse(question, submitted[question.id])
+                answers[question.id] = parse(question, submitted.get(question.id, []))
             except ValueError as exc:
                 errors[question.id] = _sentence(str(exc))
         if errors:
             return Outcome(errors=errors)
-        base = _base(base_json)
+        snapshot = dict(self.interview.given)
+        try:
+            return self._apply(section, shown, answers, _base(base_json))
+        except Exception:
+            self.interview.given = snapshot
+            raise
+
+    def _apply(
+        self, section: str, shown: list[Question], answers: dict[str, Any], base: dict[str, Any]
+    ) -> Outcome:
         notes = []
         before = {q.id for q in self.interview.visible()}
         for question in shown:
