@@ -245,3 +245,43 @@ def test_an_onnx_model(cli: Callable[..., Result], tmp_path: Path) -> None:
     )
     # The same model, run through ONNX on float32 inputs: the same figure, up to ties.
     assert m["metrics"]["loss"]["auc"] == pytest.approx(direct["loss"]["auc"], abs=0.06)
+
+
+def test_a_spec_may_leave_columns_out_for_a_single_input(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    spec = tmp_path / "spec.yaml"
+    spec.write_text("fields: {sender: {range: [4470000000, 4470999999]}}\nrare: {label: 1}\n")
+    evidence = _probe(cli, tmp_path, "tests.probe_models:allow_list", "--enumerate", spec)
+    assert evidence["measurements"][0]["metrics"]["space_size"] == 1_000_000
+    two = tmp_path / "two.yaml"
+    two.write_text("fields: {a: {range: [0, 9]}}\nfixed: {b: 0}\nrare: {label: 1}\n")
+    result = cli("probe", "tests.probe_models:allow_list", "--enumerate", two, "--out",
+                 tmp_path / "e2.json")  # fmt: skip
+    assert result.code == 2
+    assert "columns: the model names no features; list its inputs in order" in result.err
+
+
+def test_members_found_at_low_false_positives_are_reported_by_class(
+    cli: Callable[..., Result], tmp_path: Path
+) -> None:
+    # Class 0 is easy (the model generalises); class 1 is noise it can only memorise.
+    rng = np.random.default_rng(1)
+    easy = rng.normal(size=(4000, 5)) + np.array([4, 0, 0, 0, 0])
+    noisy = rng.normal(size=(4000, 5))
+    x = np.r_[easy, noisy]
+    y = np.r_[np.zeros(4000, int), np.ones(4000, int)]  # 1,000 non-members a class at least
+    flip = rng.random(len(y)) < 0.4
+    y = np.where(flip & (y == 1), 0, y)  # class 1's labels are partly noise
+    model, members, nonmembers = _split(
+        tmp_path, RandomForestClassifier(n_estimators=30, random_state=0), x, y
+    )
+    out = tmp_path / "evidence.json"
+    result = cli("probe", model, "--members", members, "--nonmembers", nonmembers,
+                 "--label", "label", "--seconds", "10", "--out", out)  # fmt: skip
+    assert result.code == 0, result.err
+    loss = json.loads(out.read_text())["measurements"][0]["metrics"]["loss"]
+    by_class = loss["tpr_at_0.01_fpr_by_class"]
+    assert set(by_class) == {"0", "1"}
+    assert by_class["1"] > by_class["0"] + 0.2  # the memorised class is the exposed one
+    assert "members found at 1% false positives differ by class: class 0: 0.0%" in result.out

@@ -137,6 +137,10 @@ def probe(
     write_file(out, result.model_dump_json(indent=2) + "\n")
     for m in result.measurements:
         say(f"{m.id}: {m.level} ({m.threat})")
+        by_class = m.metrics.get("loss", {}).get("tpr_at_0.01_fpr_by_class", {})
+        if len(by_class) > 1 and max(by_class.values()) - min(by_class.values()) >= 0.05:
+            shown = ", ".join(f"class {k}: {v:.1%}" for k, v in sorted(by_class.items()))
+            say(f"  members found at 1% false positives differ by class: {shown}")
     for skipped in result.not_measured:
         say(f"not measured within --seconds {seconds:g}: {skipped}")
     say(f"Evidence written to {out}; use: threatmodel report ANSWERS --evidence {out}")

@@ -78,16 +78,29 @@ class Rare(Model):
 class Spec(Model):
     """The enumeration SPEC file."""
 
-    columns: tuple[str, ...] = Field(description="The model's inputs, in order.")
+    columns: tuple[str, ...] = Field(
+        (),
+        description="The model's inputs, in order; may be left out when the model names its "
+        "features (`feature_names_in_`) or takes a single one.",
+    )
     fields: dict[str, FieldSpec] = Field(description="The inputs to enumerate.")
     fixed: dict[str, float] = Field(default_factory=dict, description="Values of the others.")
     rare: Rare = Field(description="What counts as the rare answer.")
 
 
-def load_spec(path: Path) -> Spec:
-    """Read and check a SPEC file."""
+def load_spec(path: Path, named: tuple[str, ...] = ()) -> Spec:
+    """Read and check a SPEC file; `named`: the model's own feature names, for a SPEC that
+    leaves `columns` out."""
     doc = load_yaml(path)
     spec = parse_model(Spec, doc, doc.data)
+    if not spec.columns:
+        given = (*spec.fields, *spec.fixed)
+        if named:
+            spec = spec.model_copy(update={"columns": named})
+        elif len(given) == 1:
+            spec = spec.model_copy(update={"columns": tuple(given)})
+        else:
+            raise doc.error((), "columns: the model names no features; list its inputs in order")
     missing = [c for c in spec.columns if c not in spec.fields and c not in spec.fixed]
     if missing:
         raise doc.error(

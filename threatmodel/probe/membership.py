@@ -66,6 +66,9 @@ def measure(
         results[attack] = _metrics(m, n, budget)
         if attack == "loss":
             results[attack]["auc_by_class"] = _by_class(m, n, members, nonmembers)
+            results[attack]["tpr_at_0.01_fpr_by_class"] = _low_fpr_by_class(
+                m, n, members, nonmembers
+            )
     return results
 
 
@@ -85,6 +88,22 @@ def _by_class(
         mine, theirs = m[members.labels == label], n[nonmembers.labels == label]
         if len(mine) >= 10 and len(theirs) >= 10:
             out[str(int(label))] = round(metrics.roc_auc(mine, theirs), 4)
+    return out
+
+
+def _low_fpr_by_class(
+    m: metrics.Scores, n: metrics.Scores, members: Sample, nonmembers: Sample
+) -> dict[str, float]:
+    """The loss attack's TPR at 1% FPR within each class with enough records to say: the
+    members it singles out with confidence, where one class is exposed more than the rest."""
+    assert members.labels is not None
+    assert nonmembers.labels is not None
+    out = {}
+    for label in np.unique(members.labels):
+        mine, theirs = m[members.labels == label], n[nonmembers.labels == label]
+        value = metrics.tpr_at_fpr(mine, theirs, 0.01) if len(mine) >= 10 else None
+        if value is not None:
+            out[str(int(label))] = round(value, 4)
     return out
 
 

@@ -17,7 +17,7 @@ from threatmodel.pack.models import EvidenceThresholds
 from threatmodel.probe import attributes, enumeration, granularity, lira, membership
 from threatmodel.probe.budget import Budget
 from threatmodel.probe.data import Sample, read_sample
-from threatmodel.probe.loading import Classifier, Remembered, load_model
+from threatmodel.probe.loading import Classifier, Remembered, load_model, unwrapped
 
 
 @dataclass(frozen=True)
@@ -252,7 +252,10 @@ def _enumeration(
     progress: Callable[[float], None] | None,
 ) -> Measurement:
     assert request.enumerate_spec is not None
-    spec = enumeration.load_spec(request.enumerate_spec)
+    named = getattr(unwrapped(model), "feature_names_in_", None)
+    spec = enumeration.load_spec(
+        request.enumerate_spec, tuple(str(n) for n in named) if named is not None else ()
+    )
     figures = enumeration.measure(
         model, spec, budget.left(), progress=progress, show_hits=request.show_hits
     )
