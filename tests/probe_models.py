@@ -18,3 +18,12 @@ class AllowListSpamFilter:
 
 
 allow_list = AllowListSpamFilter()
+
+
+class NamedSpamFilter(AllowListSpamFilter):
+    """The same filter, naming its inputs as scikit-learn models fitted on a table do."""
+
+    feature_names_in_ = np.array(["sender", "hour"])
+
+
+named = NamedSpamFilter()

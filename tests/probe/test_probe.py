@@ -260,6 +260,13 @@ def test_a_spec_may_leave_columns_out_for_a_single_input(
                  tmp_path / "e2.json")  # fmt: skip
     assert result.code == 2
     assert "columns: the model names no features; list its inputs in order" in result.err
+    # A model that names its inputs gives the SPEC its columns, in the model's order.
+    named = tmp_path / "named.yaml"
+    named.write_text(
+        "fields: {sender: {range: [4471234560, 4471234569]}}\nfixed: {hour: 12}\nrare: {label: 1}\n"
+    )
+    found = _probe(cli, tmp_path, "tests.probe_models:named", "--enumerate", named)
+    assert found["measurements"][0]["metrics"]["hits"] == 1
 
 
 def test_members_found_at_low_false_positives_are_reported_by_class(
