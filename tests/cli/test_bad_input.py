@@ -140,7 +140,7 @@ ANSWERS_CASES = {
         "threatmodel: 1\nanswer:\n  system:\n    name: x\n",
         2,
         "answer: unknown key 'answer' "
-        "(expected one of: acceptances, answers, measures, provenance, threatmodel)",
+        "(expected one of: acceptances, answers, measures, provenance, signoffs, threatmodel)",
     ),
     "wrong-version": Broken(
         "threatmodel: 2\nanswers: {}\n", 1, "format version 2 is not supported; use 1"

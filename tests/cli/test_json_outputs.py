@@ -33,7 +33,8 @@ def test_check_json_has_a_row_per_file_and_the_gate_exit_code(
     assert data["summary"] == {"files": 3, "passed": 1, "failed": 1, "invalid": 1}
     failed, passed, invalid = data["files"]  # type: ignore[misc]
     assert set(failed) == {
-        "path", "project_file", "status", "overall_risk", "fail_on", "threats", "packs"
+        "path", "project_file", "status", "overall_risk", "fail_on", "threats", "packs",
+        "signoffs_missing",
     }  # fmt: skip
     assert (failed["status"], failed["overall_risk"], failed["fail_on"]) == (
         "failed", "critical", "high"

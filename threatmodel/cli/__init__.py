@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from threatmodel import __version__
-from threatmodel.cli import commands, gate, rules, serve, suggesting, tools
+from threatmodel.cli import commands, gate, rules, serve, signing, suggesting, tools
 from threatmodel.cli.output import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -58,6 +58,7 @@ for command in (commands.assess, commands.report, gate.check, commands.questions
 app.command()(commands.diff)
 app.command()(serve.serve)
 app.command()(suggesting.suggest)
+app.command()(signing.signoff)
 app.add_typer(rules.rules_app, name="rules")
 app.add_typer(tools.templates_app, name="templates")
 app.command()(tools.schema)

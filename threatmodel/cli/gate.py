@@ -17,6 +17,7 @@ from threatmodel.errors import UsageError
 
 if TYPE_CHECKING:
     from threatmodel.app import PackStacks
+    from threatmodel.engine.assessment import SignoffOut
     from threatmodel.pack.layered import Pack
 
 
@@ -39,13 +40,25 @@ def check(
         ),
     ] = None,
     fmt: ListFormatOpt = ListFormat.text,
+    require_signoff: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--require-signoff",
+            help="Fail unless this role (dpo, owner, security) signed the assessment as it "
+            "stands (repeatable).",
+        ),
+    ] = None,
 ) -> int:
     """CI gate: exit 1 when a threat's residual risk is at or above --fail-on (in any file)."""
     from threatmodel.app import PackStacks
 
     if baseline is not None and len(answers) > 1:
         raise UsageError("--baseline compares one answers file; give one")
-    stacks = PackStacks(rules)
+    roles = tuple(require_signoff or ())
+    unknown = [r for r in roles if r not in ("dpo", "owner", "security")]
+    if unknown:
+        raise UsageError(f"--require-signoff {unknown[0]}: use dpo, owner or security")
+    stacks = _Stacks(PackStacks(rules), roles)
     if fmt is ListFormat.json:
         return _check_json(answers, stacks, fail_on, strict, baseline)
     if len(answers) == 1:
@@ -53,18 +66,31 @@ def check(
     return _check_many(answers, stacks, fail_on, strict)
 
 
+@dataclass(frozen=True)
+class _Stacks:
+    """The packs for each file, and the sign-offs the gate requires."""
+
+    packs: PackStacks
+    roles: tuple[str, ...]
+
+    def for_file(self, answers: Path) -> Pack:
+        return self.packs.for_file(answers)
+
+
 def _check_one(
-    answers: Path, stacks: PackStacks, fail_on: str | None, strict: bool, baseline: Path | None
+    answers: Path, stacks: _Stacks, fail_on: str | None, strict: bool, baseline: Path | None
 ) -> int:
     verdict = _verdict(answers, stacks, fail_on, strict, baseline)
     for row in verdict.threats:
         say(row.line())
+    for missing in verdict.signoffs:
+        say(f"FAIL sign-off: {missing}")
     say(_rules_used(verdict.pack, answers))
     say(verdict.line())
     return 0 if verdict.passed else EXIT_FINDINGS
 
 
-def _check_many(answers: list[Path], stacks: PackStacks, fail_on: str | None, strict: bool) -> int:
+def _check_many(answers: list[Path], stacks: _Stacks, fail_on: str | None, strict: bool) -> int:
     """One line per file, the failing threats under it; a broken file is reported and the
     others still checked (exit 2 at the end), so one bad file never hides the rest."""
     from threatmodel.errors import ThreatmodelError, one_line
@@ -81,6 +107,8 @@ def _check_many(answers: list[Path], stacks: PackStacks, fail_on: str | None, st
         for row in verdict.threats:
             if row.failing:
                 say("  " + row.line())
+        for missing in verdict.signoffs:
+            say(f"  FAIL sign-off: {missing}")
         failed += not verdict.passed
     passed = len(answers) - failed - invalid
     say(f"{len(answers)} files: {passed} passed, {failed} failed, {invalid} invalid")
@@ -95,7 +123,7 @@ def _check_code(failed: int, invalid: int) -> int:
 
 def _check_json(
     answers: list[Path],
-    stacks: PackStacks,
+    stacks: _Stacks,
     fail_on: str | None,
     strict: bool,
     baseline: Path | None,
@@ -143,6 +171,8 @@ class _Verdict:
     overall_risk: str
     fail_on: str
     threats: list[_ThreatVerdict]
+    signoffs: list[str]
+    """Why a required sign-off is missing or no longer holds (empty: all hold)."""
 
     def line(self) -> str:
         verdict = "passed" if self.passed else "FAILED"
@@ -167,12 +197,13 @@ class _Verdict:
             "overall_risk": self.overall_risk,
             "fail_on": self.fail_on,
             "threats": [asdict(t) for t in self.threats],
+            "signoffs_missing": self.signoffs,
             "packs": packs,
         }
 
 
 def _verdict(
-    answers: Path, stacks: PackStacks, fail_on: str | None, strict: bool, baseline: Path | None
+    answers: Path, stacks: _Stacks, fail_on: str | None, strict: bool, baseline: Path | None
 ) -> _Verdict:
     from threatmodel.app import assess_file, default_gate, gate
     from threatmodel.pack import project
@@ -198,7 +229,25 @@ def _verdict(
         )
         for threat in assessment.threats
     ]
-    return _Verdict(answers, pack, result.passed, assessment.overall_risk, fail_on, threats)
+    missing = _signoffs_missing(assessment.signoffs, stacks.roles)
+    passed = result.passed and not missing
+    return _Verdict(answers, pack, passed, assessment.overall_risk, fail_on, threats, missing)
+
+
+def _signoffs_missing(signoffs: tuple[SignoffOut, ...], roles: tuple[str, ...]) -> list[str]:
+    """For each required role: its latest sign-off must hold (the assessment unchanged)."""
+    out = []
+    for role in roles:
+        latest = [s for s in signoffs if s.role == role][-1:]
+        if not latest:
+            out.append(f"no sign-off by the {role}")
+        elif not latest[0].holds:
+            s = latest[0]
+            out.append(f"the {role}'s sign-off ({s.by}, {s.at}) no longer holds; changed since: "
+                       + "; ".join(s.changed))  # fmt: skip
+        elif latest[0].decision == "rejected":
+            out.append(f"the {role} ({latest[0].by}) rejected the assessment")
+    return out
 
 
 def _rules_used(pack: Pack, answers: Path) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from threatmodel import __version__, locales
-from threatmodel.engine import lifecycle, plan
+from threatmodel.engine import lifecycle, plan, signoff
 from threatmodel.engine.assessment import (
     AnswerOut,
     Assessment,
@@ -90,6 +90,7 @@ def _assess(
         orphans=_orphans(answers, {t.id for t in threats}),
         notices=lifecycle.notices(pack, answers, threats),
         provenance=_provenance(answers),
+        signoffs=signoff.standing(answers, pack),
         lang=pack.lang,
         translation=None
         if pack.lang == "en"

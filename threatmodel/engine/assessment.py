@@ -249,6 +249,18 @@ class PackRef(Model):
     disables: tuple[str, ...] = Field((), description="Earlier threats this pack switches off.")
 
 
+class SignoffOut(Model):
+    """A sign-off of the assessment, and whether it still holds."""
+
+    role: str = Field(description="dpo, owner or security.")
+    by: str = Field(description="Who signed.")
+    at: str = Field(description="When.")
+    decision: str = Field(description="accepted, accepted-with-measures or rejected.")
+    note: str = Field("", description="Their advice or conditions.")
+    holds: bool = Field(description="False when the assessment changed since it was signed.")
+    changed: tuple[str, ...] = Field((), description="What changed since, when it does not hold.")
+
+
 class Translation(Model):
     """The language of a document that is not in English, and how far it is translated."""
 
@@ -312,6 +324,7 @@ class Assessment(Model):
     )
     catalogue: tuple[CatalogueEntry, ...] = Field((), description="Every threat of the packs.")
     parameters: dict[str, Any] = Field(description="Estimate parameters in force.")
+    signoffs: tuple[SignoffOut, ...] = Field((), description="Sign-offs, and whether each holds.")
     lang: str = Field("en", description="The language of the document: en, fr or de.")
     translation: Translation | None = Field(
         None, description="For a language other than English: how far it is translated."

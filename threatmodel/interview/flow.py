@@ -20,7 +20,7 @@ from threatmodel.language.questions import Question
 from threatmodel.language.types import label
 from threatmodel.language.values import UNKNOWN, show
 from threatmodel.locales import _
-from threatmodel.pack.answers import dump_answers, leading_comments, load_answers
+from threatmodel.pack.answers import KEPT, dump_answers, leading_comments, load_answers
 from threatmodel.pack.answersedit import edit_answers
 from threatmodel.pack.answersfile import Answers
 from threatmodel.pack.layered import Pack
@@ -111,7 +111,7 @@ class Interview:
         recorded_suggestions = loaded.file.provenance.suggested if loaded.file.provenance else {}
         self.suggested = {q: s for q, s in recorded_suggestions.items() if q in self.given}
         # Decisions are kept exactly as written; the interview only rewrites answers.
-        self.extra = {k: v for k, v in loaded.raw.items() if k in ("measures", "acceptances")}
+        self.extra = {k: v for k, v in loaded.raw.items() if k in KEPT}
         self.disk.text, self.disk.given = loaded.text, dict(loaded.given)
 
     def close(self) -> None:

@@ -124,6 +124,9 @@ def _check_measure(doc: Document, i: int, measure: Measure, pack: Pack) -> None:
         )
 
 
+KEPT = ("measures", "acceptances", "signoffs")
+"""The parts of an answers file the interview keeps as they were written."""
+
 HEADER = (
     "# threatmodel answers file. Keep it in git next to the model; `threatmodel report` reads it.\n"
     "# Any answer may be `unknown`: its worst case is then assumed and listed in the report.\n"
@@ -158,7 +161,7 @@ def dump_answers(
             key = qid.split(".", 1)[1]
             nested.setdefault(question.section, {})[key] = given[qid]
     data: dict[str, Any] = {"threatmodel": FORMAT_VERSION, "answers": nested}
-    data.update({k: v for k, v in extra.items() if k in ("measures", "acceptances")})
+    data.update({k: v for k, v in extra.items() if k in KEPT})
     data["provenance"] = provenance
     body = yaml.dump(data, Dumper=dumper(), sort_keys=False, allow_unicode=True, width=100)
     return (header or HEADER) + body

@@ -198,12 +198,32 @@ def _step(doc: Document, section: str) -> str:
 
 def _provenance_edit(doc: Document, provenance: dict[str, Any]) -> _Edit:
     """Provenance is the tool's own record: written whole, where it was or at the end."""
-    block = yaml.dump({"provenance": provenance}, Dumper=dumper(), sort_keys=False,
-                      allow_unicode=True, width=100)  # fmt: skip
-    if ("provenance",) in doc.spans:
-        key_start, _, end = _span(doc, ("provenance",))
+    return _block_edit(doc, "provenance", provenance)
+
+
+def set_block(text: str, key: str, value: Any) -> str | None:
+    """`text` with its top-level `key` written whole (where it was, or at the end), every other
+    line as it was; None when the file's layout does not allow it."""
+    try:
+        doc = parse_yaml(text, Path("answers"))
+        if not isinstance(doc.data, dict):
+            return None
+        edited = _apply(text, [_block_edit(doc, key, value)])
+        data = parse_yaml(edited, Path("answers")).data
+        others = {k: v for k, v in doc.data.items() if k != key}
+        return edited if {k: v for k, v in data.items() if k != key} == others else None
+    except (InputError, ValueError, _Unhandled):
+        return None
+
+
+def _block_edit(doc: Document, key: str, value: Any) -> _Edit:
+    """A top-level entry the tool owns (provenance, sign-offs), written as one block."""
+    block = yaml.dump({key: value}, Dumper=dumper(), sort_keys=False, allow_unicode=True,
+                      width=100)  # fmt: skip
+    if (key,) in doc.spans:
+        key_start, _, end = _span(doc, (key,))
         if _line_start(doc.text, key_start) != key_start:
-            raise _Unhandled("provenance indented")
+            raise _Unhandled(f"{key} indented")
         return _Edit(key_start, _line_end(doc.text, end), block)
     end = len(doc.text)
     separator = "" if doc.text.endswith("\n") or not doc.text else "\n"

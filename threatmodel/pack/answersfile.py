@@ -39,6 +39,26 @@ class Acceptance(Model):
     expires: dt.date = Field(description="After this date `check` fails until it is reviewed.")
 
 
+class Signoff(Model):
+    """An approval of the assessment as it stood (`threatmodel signoff`)."""
+
+    role: Literal["dpo", "owner", "security"] = Field(description="Who signs, by role.")
+    by: str = Field(description="The name of the person who signed.")
+    at: dt.datetime | dt.date = Field(description="When (UTC).")
+    decision: Literal["accepted", "accepted-with-measures", "rejected"] = Field(
+        description="What they decided."
+    )
+    note: str = Field("", description="Their advice or conditions, in words.")
+    sha256: str = Field(
+        pattern=r"^[0-9a-f]{64}$",
+        description="The digest of what was signed: the answers, decisions, packs and tool "
+        "version together. A sign-off holds while the assessment still has it.",
+    )
+    answers: dict[str, Any] = Field(
+        default_factory=dict, description="The answers signed, to say what changed since."
+    )
+
+
 class PackVersion(Model):
     """A pack the answers were given under."""
 
@@ -73,6 +93,7 @@ class AnswersFile(Model):
     provenance: Provenance | None = Field(
         None, description="Who answered, when, under which packs."
     )
+    signoffs: tuple[Signoff, ...] = Field((), description="Approvals, latest last.")
 
 
 @dataclass(frozen=True)
