@@ -55,10 +55,10 @@ class Server:
         return load_answers(self.path, PACK).given
 
 
-def _start(path: Path) -> Server:
+def _start(path: Path, *options: str) -> Server:
     exe = Path(sys.executable).parent / "threatmodel"
     process = subprocess.Popen(
-        [exe, "serve", path, "--port", "0", "--no-browser"],
+        [exe, "serve", path, "--port", "0", "--no-browser", *options],
         stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
     )  # fmt: skip
     assert process.stderr is not None
@@ -300,3 +300,16 @@ def test_every_control_is_labelled_and_the_page_works_from_the_keyboard(
     # One line per request on standard error, never a traceback.
     assert any(line.startswith("POST /section/system 303 ") for line in server.log)
     assert not any("Traceback" in line for line in server.log)
+
+
+def test_the_form_speaks_the_language_asked_for(browser: Browser, tmp_path: Path) -> None:
+    french = _start(tmp_path / "a.yaml", "--lang", "fr")
+    try:
+        page = _page(browser, french)
+        assert page.locator("html").get_attribute("lang") == "fr"
+        assert page.get_by_role("button", name="Enregistrer et continuer").is_visible()
+        assert page.get_by_text("Section 1 sur").is_visible()
+        assert page.get_by_label("Je ne sais pas").first.is_visible()
+    finally:
+        french.process.send_signal(signal.SIGINT)
+        french.process.wait(timeout=20)

@@ -35,13 +35,16 @@ def serve(
 
     if any(find_spec(name) is None for name in ("starlette", "uvicorn", "multipart")):
         raise InputError(None, "serve needs the web extra: pip install 'threatmodel[web]'")
+    from threatmodel import locales
     from threatmodel.app import language, load_in
     from threatmodel.interview.flow import Interview
     from threatmodel.pack import project
     from threatmodel.web.server import bind
     from threatmodel.web.server import serve as run
 
-    pack = load_in(project.rule_folders(answers, rules), language(answers, lang and lang.value))
+    spoken = language(answers, lang and lang.value)
+    locales.use(spoken)  # the pages' words, for the life of the server
+    pack = load_in(project.rule_folders(answers, rules), spoken)
     try:
         sock = bind(port)
     except OSError as exc:

@@ -17,8 +17,10 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
+from threatmodel import locales
 from threatmodel.errors import ThreatmodelError, one_line
 from threatmodel.files import read_bounded
+from threatmodel.locales import _
 from threatmodel.web.guard import (
     CSRF_FIELD,
     CSRF_HEADER,
@@ -45,13 +47,20 @@ DOWNLOADS = {
 
 def pages() -> jinja2.Environment:
     """The page templates: autoescaped, sandboxed, strict about undefined names."""
-    return ImmutableSandboxedEnvironment(
+    env = ImmutableSandboxedEnvironment(
         loader=jinja2.FileSystemLoader(HERE / "pages"),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    # The pages' words in the language `serve` speaks (`--lang`), from the tool's catalogues.
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=locales._, ngettext=locales.ngettext, newstyle=False
+    )
+    env.globals["lang"] = locales.current
+    return env
 
 
 def make_app(
@@ -97,14 +106,14 @@ class _Site:
 
     async def refused(self, request: Request, exc: ThreatmodelError) -> Response:
         """What the library refused (a conflicting change on disk, an unreadable file)."""
-        return self.page("message.html.j2", 409, title="Not done", text=one_line(exc.message))
+        return self.page("message.html.j2", 409, title=_("Not done"), text=one_line(exc.message))
 
     def failed(self, log: Callable[[str], None]) -> Callable[..., Awaitable[Response]]:
         async def handler(request: Request, exc: Exception) -> Response:
             # A bug: one line in the log, a page that says so, never a traceback.
             log(f"internal error: {type(exc).__name__}: {one_line(str(exc))}")
-            text = "This is a bug in threatmodel; the answers saved so far are kept."
-            return self.page("message.html.j2", 500, title="Internal error", text=text)
+            text = _("This is a bug in threatmodel; the answers saved so far are kept.")
+            return self.page("message.html.j2", 500, title=_("Internal error"), text=text)
 
         return handler
 
@@ -145,7 +154,7 @@ class _Site:
             )
             return self.section(section, fields, (), 422, base)
         if outcome.new_questions:
-            notes = (*outcome.notes, "Your answers opened new questions on this page.")
+            notes = (*outcome.notes, _("Your answers opened new questions on this page."))
             return self.section(section, self.questionnaire.fields(section), notes)
         following = self.questionnaire.after(section)
         target = f"/section/{following}" if following else "/review"
@@ -163,9 +172,9 @@ class _Site:
 
     async def report(self, request: Request) -> Response:
         if not self.path.exists():
-            return self.page("message.html.j2", 404, title="No answers yet",
-                             text="The report appears once the first page is saved.")  # fmt: skip
-        content, _ = self.documents("html")
+            text = _("The report appears once the first page is saved.")
+            return self.page("message.html.j2", 404, title=_("No answers yet"), text=text)
+        content = self.documents("html")[0]
         bar = self.env.get_template("bar.html.j2").render(formats=self.formats)
         response = HTMLResponse(content.decode().replace("<body>", "<body>" + bar, 1))
         response.headers["content-security-policy"] = REPORT_POLICY
