@@ -197,3 +197,11 @@ def test_legal_references_are_cited_as_each_language_cites_them(lang: str, expec
     assert number("10,000,000.5", lang).replace("\u202f", " ") in (
         "10,000,000.5", "10 000 000,5", "10.000.000,5"
     )  # fmt: skip
+
+
+def test_a_command_s_language_ends_with_the_command(cli: Callable[..., Result]) -> None:
+    from threatmodel import locales
+
+    assert cli("questions", "--lang", "fr").code == 0
+    assert locales.current() == "en"  # the next command (in this process) starts in English
+    assert cli("questions").out.startswith("# The threatmodel questionnaire")

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from threatmodel import __version__
+from threatmodel import __version__, locales
 from threatmodel.cli import commands, gate, rules, serve, signing, suggesting, tools
 from threatmodel.cli.output import (
     EXIT_INTERNAL,
@@ -81,7 +81,9 @@ def run(argv: list[str] | None = None) -> int:
         say(f"threatmodel {__version__}")
         return 0
     try:
-        result = app(args=argv, prog_name="threatmodel", standalone_mode=False)
+        # A command may speak another language (`--lang`): only until it returns.
+        with locales.speaking(locales.current()):
+            result = app(args=argv, prog_name="threatmodel", standalone_mode=False)
     except ThreatmodelError as exc:
         say("threatmodel: " + one_line(exc.message), err=True)
         return exit_code(exc)

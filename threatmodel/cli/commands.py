@@ -81,7 +81,7 @@ def assess(
     target = output or answers.with_suffix(f".{fmt.value}")
     _refuse_inputs(target, answers, evidence)
     spoken = language(answers, lang.value if lang else None)
-    locales.use(spoken)  # the interview's own words, for the rest of this command
+    locales.use(spoken)  # the interview's own words, until the command returns (`cli.run`)
     pack = load_in(project.rule_folders(answers, rules), spoken)
     template_dir = template_dir or _project_template_dir(answers)
     _check_output_options(fmt.value, template_dir)  # before the interview, not after it
