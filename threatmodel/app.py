@@ -20,7 +20,7 @@ from threatmodel.errors import InputError, UsageError, brief
 from threatmodel.files import parse_json, read_bounded
 from threatmodel.language.model import format_loc
 from threatmodel.pack.answers import load_answers
-from threatmodel.pack.layered import Pack
+from threatmodel.pack.layered import Pack, Stack
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -158,9 +158,12 @@ class PackStacks:
     """The packs for many answers files in one process: each file's own project file decides its
     stack, and each distinct stack is loaded once."""
 
-    def __init__(self, extra: list[Path] | None = None, lang: str | None = None) -> None:
+    def __init__(
+        self, extra: list[Path] | None = None, lang: str | None = None, *, offline: bool = False
+    ) -> None:
         self.extra = list(extra or [])
         self.lang = lang
+        self.offline = offline
         self._loaded: dict[tuple[tuple[Path, ...], str], Pack] = {}
 
     def for_file(self, answers: Path) -> Pack:
@@ -168,11 +171,11 @@ class PackStacks:
         project file's, else English)."""
         from threatmodel.pack import project
 
-        folders = project.rule_folders(answers, self.extra)
+        stack = project.rule_folders(answers, self.extra, offline=self.offline)
         lang = language(answers, self.lang)
-        key = (tuple(f.resolve() for f in folders), lang)
+        key = (tuple(f.resolve() for f in stack.folders), lang)
         if key not in self._loaded:
-            self._loaded[key] = load_in(folders, lang)
+            self._loaded[key] = load_in(stack, lang)
         return self._loaded[key]
 
 
@@ -183,7 +186,7 @@ def language(start: Path, given: str | None) -> str:
     return given or project.load(start)[0].lang or "en"
 
 
-def load_in(folders: list[Path], lang: str) -> Pack:
+def load_in(folders: Stack | list[Path], lang: str) -> Pack:
     """The layered packs with their sentences in `lang` (English where not translated)."""
     from threatmodel.pack.i18n import translate
     from threatmodel.pack.load import load_packs

@@ -29,6 +29,7 @@ LIMITS = {
     "an answers file or JSON assessment": 10 * MB,
     "an evidence file": 10 * MB,
     "a template": 2 * MB,
+    "a rule-pack file": 10 * MB,
     "a CSV sample": 256 * MB,
     "a model file": 1024 * MB,
     "a pack cache entry": 512 * MB,

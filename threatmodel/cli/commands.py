@@ -14,6 +14,7 @@ from threatmodel.cli.options import (
     EvidenceOpt,
     FormatOpt,
     LangOpt,
+    OfflineOpt,
     OutputOpt,
     ReportFormat,
     RulesOpt,
@@ -45,6 +46,7 @@ def assess(
     fmt: FormatOpt = ReportFormat.md,  # type: ignore[attr-defined]
     output: OutputOpt = None,
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
     template_dir: TemplateDirOpt = None,
     evidence: EvidenceOpt = None,
     by: Annotated[
@@ -82,7 +84,7 @@ def assess(
     _refuse_inputs(target, answers, evidence)
     spoken = language(answers, lang.value if lang else None)
     locales.use(spoken)  # the interview's own words, until the command returns (`cli.run`)
-    pack = load_in(project.rule_folders(answers, rules), spoken)
+    pack = load_in(project.rule_folders(answers, rules, offline=offline), spoken)
     template_dir = template_dir or _project_template_dir(answers)
     _check_output_options(fmt.value, template_dir)  # before the interview, not after it
     suggestions = {}
@@ -113,6 +115,7 @@ def report(
         typer.Option("--output-dir", help="Write each report here, named after its answers file."),
     ] = None,
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
     strict: StrictOpt = False,
     template_dir: TemplateDirOpt = None,
     evidence: EvidenceOpt = None,
@@ -131,7 +134,7 @@ def report(
     from threatmodel.errors import ThreatmodelError, one_line
 
     targets = _report_targets(answers, fmt.value, output, output_dir)
-    stacks = PackStacks(rules, lang.value if lang else None)
+    stacks = PackStacks(rules, lang.value if lang else None, offline=offline)
     invalid = 0
     for path, target in zip(answers, targets, strict=True):
         if target is not None:
@@ -257,6 +260,7 @@ def questions(
         QuestionsFormat, typer.Option("--format", "-f", help="Output format.")
     ] = QuestionsFormat.md,
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
     lang: LangOpt = None,
 ) -> int:
     """Print the questionnaire, for workshops and rule authors."""
@@ -267,7 +271,7 @@ def questions(
 
     spoken = language(Path.cwd(), lang.value if lang else None)
     locales.use(spoken)
-    pack = load_in(project.rule_folders(Path.cwd(), rules), spoken)
+    pack = load_in(project.rule_folders(Path.cwd(), rules, offline=offline), spoken)
     sys.stdout.write(
         questions_json(pack) if fmt == QuestionsFormat.json else questions_markdown(pack)
     )
@@ -286,6 +290,7 @@ def diff(
     new: Annotated[Path, typer.Argument(help="The later answers file or JSON assessment.")],
     fmt: Annotated[DiffFormat, typer.Option("--format", "-f", help="md or json.")] = DiffFormat.md,
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
 ) -> int:
     """What changed between two assessments: answers, threats, risk levels, and why."""
     from threatmodel.app import load_side
@@ -295,7 +300,9 @@ def diff(
     from threatmodel.render.diff import to_json, to_markdown
 
     # Both sides are assessed with the same packs: those of either side's project, and --rules.
-    folders = project.rule_folders(old, [*project.rule_folders(new, []), *(rules or [])])
+    folders = project.rule_folders(old, None, offline=offline).plus(
+        project.rule_folders(new, rules, offline=offline)
+    )
     pack = load_packs(folders)
     change = compare(load_side(old, pack), load_side(new, pack))
     text = to_json(change) if fmt == DiffFormat.json else to_markdown(change, str(old), str(new))

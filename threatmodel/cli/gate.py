@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from threatmodel.cli.commands import warn_orphans
-from threatmodel.cli.options import ListFormat, ListFormatOpt, RulesOpt, StrictOpt
+from threatmodel.cli.options import ListFormat, ListFormatOpt, OfflineOpt, RulesOpt, StrictOpt
 from threatmodel.cli.output import EXIT_FINDINGS, EXIT_INVALID, print_json, say
 from threatmodel.errors import UsageError
 
@@ -30,6 +30,7 @@ def check(
         ),
     ] = None,
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
     strict: StrictOpt = False,
     baseline: Annotated[
         Path | None,
@@ -58,7 +59,7 @@ def check(
     unknown = [r for r in roles if r not in ("dpo", "owner", "security")]
     if unknown:
         raise UsageError(f"--require-signoff {unknown[0]}: use dpo, owner or security")
-    stacks = _Stacks(PackStacks(rules), roles)
+    stacks = _Stacks(PackStacks(rules, offline=offline), roles)
     if fmt is ListFormat.json:
         return _check_json(answers, stacks, fail_on, strict, baseline)
     if len(answers) == 1:
@@ -187,7 +188,13 @@ class _Verdict:
         from threatmodel.pack import project
 
         packs = [
-            {"name": p.name, "version": p.version, "path": str(p.path)} for p in self.pack.packs
+            {"name": p.name, "version": p.version, "path": str(p.path)}
+            | (
+                {"git": p.origin.git, "ref": p.origin.ref, "commit": p.origin.commit}
+                if p.origin
+                else {}
+            )
+            for p in self.pack.packs
         ]
         found = project.find(self.path)
         return {
@@ -256,5 +263,10 @@ def _rules_used(pack: Pack, answers: Path) -> str:
 
     found = project.find(answers)
     where = f"project file {found}" if found else "no project file"
-    packs = ", ".join(f"{p.name} {p.version} ({p.path})" for p in pack.packs)
+    packs = ", ".join(
+        f"{p.name} {p.version} ({p.origin.git}@{p.origin.ref}, commit {p.origin.commit[:12]})"
+        if p.origin
+        else f"{p.name} {p.version} ({p.path})"
+        for p in pack.packs
+    )
     return f"{answers}: {where}; packs: {packs}"

@@ -20,6 +20,14 @@ RulesOpt = Annotated[
         help="An organisation's rule pack folder, layered on the built-in one (repeatable).",
     ),
 ]
+OfflineOpt = Annotated[
+    bool,
+    typer.Option(
+        "--offline",
+        help="Never fetch: take the project's git rule packs from the cache only "
+        "(`threatmodel rules sync` fills it).",
+    ),
+]
 StrictOpt = Annotated[bool, typer.Option("--strict", help="Treat a missing answer as an error.")]
 OutputOpt = Annotated[Path | None, typer.Option("--output", "-o", help="Write the report here.")]
 FormatOpt = Annotated[ReportFormat, typer.Option("--format", "-f", help="Report format.")]

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatmodel.cli.options import LangOpt, ListFormat, ListFormatOpt, RulesOpt
+from threatmodel.cli.options import LangOpt, ListFormat, ListFormatOpt, OfflineOpt, RulesOpt
 from threatmodel.cli.output import EXIT_FINDINGS, EXIT_INVALID, print_json, say
 from threatmodel.errors import UsageError
 
@@ -19,12 +19,14 @@ rules_app = typer.Typer(help="Rule-pack tooling.", no_args_is_help=True, rich_ma
 
 
 @rules_app.command("list")
-def rules_list(rules: RulesOpt = None, fmt: ListFormatOpt = ListFormat.text) -> int:
+def rules_list(
+    rules: RulesOpt = None, offline: OfflineOpt = False, fmt: ListFormatOpt = ListFormat.text
+) -> int:
     """List the threats of the layered packs with their cross-references."""
     from threatmodel.pack import project
     from threatmodel.pack.load import load_packs
 
-    pack = load_packs(project.rule_folders(Path.cwd(), rules))
+    pack = load_packs(project.rule_folders(Path.cwd(), rules, offline=offline))
     if fmt is ListFormat.json:
         print_json({"format": "threatmodel.rules/1", "packs": _packs_json(pack), "threats": [
             {"id": t.id, "title": t.title, "summary": t.summary, "pack": pack.owner.get(t.id),
@@ -46,6 +48,7 @@ def rules_list(rules: RulesOpt = None, fmt: ListFormatOpt = ListFormat.text) -> 
 def rules_show(
     threat_id: Annotated[str, typer.Argument(metavar="ID", help="A threat or question id.")],
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
 ) -> int:
     """Show one threat or question as YAML."""
     import yaml
@@ -54,7 +57,7 @@ def rules_show(
     from threatmodel.pack import project
     from threatmodel.pack.load import load_packs
 
-    pack = load_packs(project.rule_folders(Path.cwd(), rules))
+    pack = load_packs(project.rule_folders(Path.cwd(), rules, offline=offline))
     item = pack.threats.get(threat_id) or pack.questions.get(threat_id)
     if item is None:
         hint = did_you_mean(threat_id, [*pack.threats, *pack.questions])
@@ -76,13 +79,13 @@ FolderArg = Annotated[
 ]
 
 
-def _stack(folder: Path | None, rules: list[Path] | None) -> Pack:
+def _stack(folder: Path | None, rules: list[Path] | None, offline: bool) -> Pack:
     """The built-in pack, --rules, then DIR; without DIR, the project's packs are the subject."""
     from threatmodel.pack import project
     from threatmodel.pack.load import load_packs
 
     if folder is None:
-        return load_packs(project.rule_folders(Path.cwd(), rules))
+        return load_packs(project.rule_folders(Path.cwd(), rules, offline=offline))
     return load_packs([*(rules or []), folder])
 
 
@@ -90,6 +93,7 @@ def _stack(folder: Path | None, rules: list[Path] | None) -> Pack:
 def rules_lint(
     folder: FolderArg = None,
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
     fmt: ListFormatOpt = ListFormat.text,
     lang: LangOpt = None,
 ) -> int:
@@ -97,7 +101,7 @@ def rules_lint(
     --lang, its translations too (missing, stale since the English changed, orphaned)."""
     from threatmodel.pack.lint import lint, lint_translations
 
-    pack = _stack(folder, rules)
+    pack = _stack(folder, rules, offline)
     findings = lint(pack)
     if lang is not None:
         findings += lint_translations(pack, lang.value, only=folder)
@@ -122,6 +126,7 @@ def rules_lint(
 def rules_test(
     folder: FolderArg = None,
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
     fmt: ListFormatOpt = ListFormat.text,
 ) -> int:
     """Run every threat's must-apply and must-not-apply cases."""
@@ -129,7 +134,7 @@ def rules_test(
 
     from threatmodel.pack.lint import case_table, run_cases
 
-    pack = _stack(folder, rules)
+    pack = _stack(folder, rules, offline)
     results = run_cases(pack)
     failed = sum(not r.passed for r in results)
     if fmt is ListFormat.json:
@@ -157,4 +162,55 @@ def rules_init(
     for path in init_pack(folder):
         say(str(path))
     say(f"Next: threatmodel rules lint {folder} && threatmodel rules test {folder}")
+    return 0
+
+
+@rules_app.command("sync")
+def rules_sync(
+    upgrade: Annotated[
+        bool,
+        typer.Option(
+            "--upgrade",
+            help="Move each git pack to its newest version tag whose pack works with this "
+            "engine, and show the threats that change.",
+        ),
+    ] = False,
+    fmt: ListFormatOpt = ListFormat.text,
+) -> int:
+    """Fetch the project file's git packs into the cache and write .threatmodel.lock (the commit
+    and sha256 of each); a pack already locked is taken at its locked commit."""
+    from threatmodel.pack import project
+    from threatmodel.pack.lock import path_of
+    from threatmodel.pack.sync import sync
+
+    found = project.find(Path.cwd())
+    if found is None:
+        raise UsageError(f"no {project.FILENAME} here or above; rules sync reads its `rules:`")
+    outcome = sync(found, upgrade=upgrade)
+    if fmt is ListFormat.json:
+        print_json({"format": "threatmodel.rules-sync/1", "project_file": str(found),
+                    "lock_file": str(path_of(found)),
+                    "packs": [{**s.pinned.model_dump(), "action": s.action} for s in outcome.packs],
+                    "skipped": outcome.notes,
+                    "changes": None if outcome.changes is None else [
+                        {"change": c.sign, "id": c.id, "title": c.title, "fields": list(c.fields)}
+                        for c in outcome.changes]})  # fmt: skip
+        return 0
+    for synced in outcome.packs:
+        p = synced.pinned
+        say(f"{p.name} {p.version}: {synced.entry.label}, commit {p.commit[:12]} ({synced.action})")
+    for note in outcome.notes:
+        say(f"  {note}")
+    if outcome.changes is not None:
+        say(f"Threats that change ({len(outcome.changes)}):" if outcome.changes else
+            "No threat changes.")  # fmt: skip
+        for change in outcome.changes:
+            fields = f" ({', '.join(change.fields)})" if change.fields else ""
+            say(f"  {change.sign} {change.id:<32} {change.title}{fields}")
+    if not outcome.packs:
+        say(f"{found} takes no pack from a git repository: nothing to sync.")
+    else:
+        lock = path_of(found)
+        shown = lock.relative_to(Path.cwd()) if lock.is_relative_to(Path.cwd()) else lock
+        say(f"{len(outcome.packs)} git pack(s) locked in {shown}.")
     return 0

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from threatmodel.cli.options import LangOpt, RulesOpt, TemplateDirOpt
+from threatmodel.cli.options import LangOpt, OfflineOpt, RulesOpt, TemplateDirOpt
 from threatmodel.cli.output import say
 from threatmodel.errors import InputError, UsageError
 
@@ -23,6 +23,7 @@ def serve(
         bool, typer.Option("--no-browser", help="Print the address; do not open a browser.")
     ] = False,
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
     template_dir: TemplateDirOpt = None,
     by: Annotated[
         str | None,
@@ -44,7 +45,7 @@ def serve(
 
     spoken = language(answers, lang and lang.value)
     locales.use(spoken)  # the pages' words, for the life of the server
-    pack = load_in(project.rule_folders(answers, rules), spoken)
+    pack = load_in(project.rule_folders(answers, rules, offline=offline), spoken)
     try:
         sock = bind(port)
     except OSError as exc:

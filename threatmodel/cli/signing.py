@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from threatmodel.cli.options import RulesOpt
+from threatmodel.cli.options import OfflineOpt, RulesOpt
 from threatmodel.cli.output import say
 
 
@@ -38,17 +38,19 @@ def signoff(
     ] = Decision.accepted,
     note: Annotated[str, typer.Option("--note", help="Your advice or conditions.")] = "",
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
 ) -> int:
     """Sign the assessment as it stands: it holds until its answers, decisions or packs change."""
+    from threatmodel import __version__
     from threatmodel.app import PackStacks
-    from threatmodel.engine.signoff import digest, snapshot
+    from threatmodel.engine.signoff import digest, pack_versions, snapshot
     from threatmodel.files import write_file
     from threatmodel.interview.session import Lock, check_writable
     from threatmodel.pack.answers import load_answers
     from threatmodel.pack.answersedit import set_block
 
     check_writable(answers)
-    pack = PackStacks(rules).for_file(answers)
+    pack = PackStacks(rules, offline=offline).for_file(answers)
     lock = Lock.take(answers)  # not while an interview or a web form has the file
     try:
         loaded = load_answers(answers, pack)
@@ -60,6 +62,8 @@ def signoff(
             **({"note": note} if note else {}),
             "sha256": digest(loaded, pack),
             "answers": snapshot(loaded),
+            "packs": pack_versions(pack),
+            "tool": __version__,
         }
         signoffs = [*(loaded.raw.get("signoffs") or []), entry]
         text = set_block(loaded.text, "signoffs", signoffs)

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from threatmodel.cli.options import RulesOpt
+from threatmodel.cli.options import OfflineOpt, RulesOpt
 from threatmodel.cli.output import print_json, write_stdout
 
 SourceArg = Annotated[
@@ -36,13 +36,14 @@ def suggest(
     ),
     trust_model_file: TrustOpt = False,
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
 ) -> int:
     """Suggest answers from the model itself; `assess --from SOURCE` offers them to confirm."""
     from threatmodel.pack import project
     from threatmodel.pack.load import load_packs
     from threatmodel.suggest.sources import suggest as read
 
-    pack = load_packs(project.rule_folders(Path.cwd(), rules))
+    pack = load_packs(project.rule_folders(Path.cwd(), rules, offline=offline))
     found = [s.as_dict() for s in read(source, pack, trust_model_file)]
     if fmt is SuggestFormat.json:
         print_json({"format": "threatmodel.suggestions/1", "source": str(source),

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from threatmodel.cli.options import RulesOpt
+from threatmodel.cli.options import OfflineOpt, RulesOpt
 from threatmodel.cli.output import progress_bar, say
 from threatmodel.errors import UsageError
 
@@ -34,6 +34,7 @@ class SchemaKind(str, Enum):
 def schema(
     kind: Annotated[SchemaKind, typer.Argument(help="answers or pack.")],
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
 ) -> int:
     """Print a JSON Schema for editor completion of answer files or pack files."""
     from threatmodel.pack import project
@@ -41,7 +42,9 @@ def schema(
     from threatmodel.pack.schemas import answers_schema, pack_schema, to_text
 
     if kind == SchemaKind.answers:
-        text = to_text(answers_schema(load_packs(project.rule_folders(Path.cwd(), rules))))
+        text = to_text(
+            answers_schema(load_packs(project.rule_folders(Path.cwd(), rules, offline=offline)))
+        )
     else:
         text = to_text(pack_schema())
     sys.stdout.write(text)
@@ -100,6 +103,7 @@ def probe(
         bool, typer.Option("--trust-model-file", help="Load a pickle or unknown skops types.")
     ] = False,
     rules: RulesOpt = None,
+    offline: OfflineOpt = False,
 ) -> int:
     """Measure the leaks on the real model; `report --evidence` feeds them into likelihood."""
     from threatmodel.pack import project
@@ -116,7 +120,7 @@ def probe(
     inputs |= {"enumeration spec": enumerate_spec, "model file": Path(model)}
     inputs |= {"answers file": answers}
     refuse_inputs(out, inputs, "--out")
-    pack = load_packs(project.rule_folders(answers or Path.cwd(), rules))
+    pack = load_packs(project.rule_folders(answers or Path.cwd(), rules, offline=offline))
     thresholds = pack.scale.evidence
     if output_format is None:
         output_format = _deployed_output(answers, pack) if answers else "scores"

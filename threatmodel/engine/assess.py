@@ -69,6 +69,9 @@ def _assess(
                 sha256=p.sha256,
                 overrides=p.overrides,
                 disables=p.disables,
+                git=p.origin.git if p.origin else None,
+                ref=p.origin.ref if p.origin else None,
+                commit=p.origin.commit if p.origin else None,
             )
             for p in pack.packs
         ),

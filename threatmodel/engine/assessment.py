@@ -247,6 +247,9 @@ class PackRef(Model):
     sha256: str = Field(description="sha256 over the pack's files.")
     overrides: tuple[str, ...] = Field((), description="Earlier threats this pack replaces.")
     disables: tuple[str, ...] = Field((), description="Earlier threats this pack switches off.")
+    git: str | None = Field(None, description="The repository it was taken from, if any.")
+    ref: str | None = Field(None, description="The tag (or branch) taken, with `git`.")
+    commit: str | None = Field(None, description="The commit that tag named (the lock's).")
 
 
 class SignoffOut(Model):

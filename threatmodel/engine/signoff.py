@@ -12,13 +12,18 @@ from typing import Any
 from threatmodel import __version__
 from threatmodel.engine.assessment import SignoffOut
 from threatmodel.language.values import show
-from threatmodel.pack.answersfile import Answers
+from threatmodel.pack.answersfile import Answers, Signoff
 from threatmodel.pack.layered import Pack
 
 
 def snapshot(answers: Answers) -> dict[str, Any]:
     """The answers as a sign-off keeps them, to say later what changed."""
     return {q: answers.given[q] for q in sorted(answers.given)}
+
+
+def pack_versions(pack: Pack) -> dict[str, str]:
+    """Each pack's version and short sha256, as a sign-off records them."""
+    return {p.name: f"{p.version} (sha256 {p.sha256[:12]})" for p in pack.packs}
 
 
 def digest(answers: Answers, pack: Pack) -> str:
@@ -49,7 +54,7 @@ def standing(answers: Answers, pack: Pack) -> tuple[SignoffOut, ...]:
                 decision=s.decision,
                 note=s.note,
                 holds=holds,
-                changed=() if holds else _changed(s.answers, current),
+                changed=() if holds else _changed(s, current, pack_versions(pack)),
             )
         )
     return tuple(out)
@@ -61,11 +66,22 @@ def _iso(value: dt.datetime | dt.date) -> str:
     return value.isoformat()
 
 
-def _changed(then: dict[str, Any], now: dict[str, Any]) -> tuple[str, ...]:
-    """What differs since a sign-off: answers by id (`q: old → new`), else the rest."""
-    answers = [
+def _changed(signed: Signoff, now: dict[str, Any], packs: dict[str, str]) -> tuple[str, ...]:
+    """What differs since a sign-off: answers by id (`q: old → new`), rule packs by name and
+    the tool version (when the sign-off recorded them), else the rest."""
+    then = signed.answers
+    changed = [
         f"{q}: {show(then[q]) if q in then else '—'} → {show(now[q]) if q in now else '—'}"
         for q in sorted(then.keys() | now.keys())
         if then.get(q) != now.get(q)
     ]
-    return tuple(answers) or ("measures, acceptances, rule packs or tool version",)
+    if not signed.packs:  # recorded before sign-offs kept their packs
+        return tuple(changed) or ("measures, acceptances, rule packs or tool version",)
+    changed += [
+        f"rule pack {name}: {signed.packs.get(name, '—')} → {packs.get(name, '—')}"
+        for name in sorted(signed.packs.keys() | packs.keys())
+        if signed.packs.get(name) != packs.get(name)
+    ]
+    if signed.tool not in (None, __version__):
+        changed.append(f"threatmodel: {signed.tool} → {__version__}")
+    return tuple(changed) or ("measures or acceptances",)

@@ -57,6 +57,8 @@ def parse_model(cls: type[M], doc: Located, data: Any, at: Loc = ()) -> M:
         elif err["type"] == "missing":
             message = f"missing required key '{loc[-1]}'"
             loc = loc[:-1]
+        elif err["type"] == "value_error":  # a validator's own sentence, which names the value
+            message = str(err.get("ctx", {}).get("error", message))
         elif "input" in err and not isinstance(err["input"], dict | list):
             message += f", got {brief(err['input'])}"
         where = format_loc(loc)

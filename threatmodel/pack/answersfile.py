@@ -57,6 +57,11 @@ class Signoff(Model):
     answers: dict[str, Any] = Field(
         default_factory=dict, description="The answers signed, to say what changed since."
     )
+    packs: dict[str, str] = Field(
+        default_factory=dict,
+        description="Pack name -> the version (and sha256) signed, to say which changed since.",
+    )
+    tool: str | None = Field(None, description="The threatmodel version signed.")
 
 
 class PackVersion(Model):

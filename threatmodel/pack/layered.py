@@ -15,6 +15,32 @@ from threatmodel.pack.models import Scoring, ScreeningFile, Threat
 
 
 @dataclass(frozen=True)
+class Origin:
+    """Where a pack taken from a git repository came from (`.threatmodel.lock`)."""
+
+    git: str
+    ref: str
+    commit: str
+
+
+@dataclass(frozen=True)
+class Stack:
+    """The pack folders to layer on the built-in one, in order, and the origin of those that
+    were taken from a git repository (keyed by their resolved folder)."""
+
+    folders: tuple[Path, ...] = ()
+    origins: dict[Path, Origin] = field(default_factory=dict)
+
+    def plus(self, other: Stack | list[Path]) -> Stack:
+        """This stack, then the other's folders not already in it (a folder loads once)."""
+        more = other if isinstance(other, Stack) else Stack(tuple(other))
+        unique: dict[Path, Path] = {}
+        for folder in (*self.folders, *more.folders):
+            unique.setdefault(folder.resolve(), folder)
+        return Stack(tuple(unique.values()), {**more.origins, **self.origins})
+
+
+@dataclass(frozen=True)
 class PackInfo:
     """Provenance of one loaded pack."""
 
@@ -24,6 +50,7 @@ class PackInfo:
     path: Path
     overrides: tuple[str, ...] = ()
     disables: tuple[str, ...] = ()
+    origin: Origin | None = None
 
 
 @dataclass

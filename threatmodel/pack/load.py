@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +17,7 @@ from threatmodel.language.questions import Question
 from threatmodel.language.types import coerce
 from threatmodel.pack import cache as packcache
 from threatmodel.pack import check as packcheck
-from threatmodel.pack.layered import Pack, PackInfo
+from threatmodel.pack.layered import Pack, PackInfo, Stack
 from threatmodel.pack.models import (
     ConditionsFile,
     Manifest,
@@ -36,9 +36,17 @@ def builtin_rules() -> Path:
     return data_dir("rules")
 
 
-def load_packs(extra: list[Path] | tuple[Path, ...] = ()) -> Pack:
+def load_packs(extra: Stack | list[Path] | tuple[Path, ...] = ()) -> Pack:
     """The built-in pack with each extra pack layered on top, fully cross-checked (or, when
     exactly these files were loaded before, taken from the pack cache)."""
+    stack = extra if isinstance(extra, Stack) else Stack(tuple(extra))
+    pack = _load_stack(list(stack.folders))
+    if stack.origins:  # where git packs came from is not part of the cached pack: added here
+        pack.packs = [replace(p, origin=stack.origins.get(p.path)) for p in pack.packs]
+    return pack
+
+
+def _load_stack(extra: list[Path]) -> Pack:
     # Resolved, so that paths in errors and in the cache do not depend on the working folder.
     folders = [builtin_rules().resolve(), *(_resolved(Path(f)) for f in extra)]
     digests = [(f, _digest(f)) for f in folders]

@@ -10,24 +10,91 @@ anyone, is refused for the same reason."""
 from __future__ import annotations
 
 import os
+import re
 import stat
-from pathlib import Path
-from typing import Literal
+from pathlib import Path, PurePosixPath
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Discriminator, Field, Tag, field_validator
 
 from threatmodel.errors import InputError
 from threatmodel.language.model import Model, parse_model
+from threatmodel.pack.layered import Origin, Stack
 from threatmodel.pack.yamlsafe import load_yaml
 
 FILENAME = ".threatmodel.yaml"
 
 
+_SCHEMES = ("https://", "ssh://", "git://", "file://")
+_SCP_LIKE = re.compile(r"[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\s/-][^\s]*")
+_REF = re.compile(r"[A-Za-z0-9._+-]+(/[A-Za-z0-9._+-]+)*")
+
+
+def _check_url(url: str) -> str:
+    """A URL git may fetch from here, or ValueError."""
+    if not (url.startswith(_SCHEMES) or _SCP_LIKE.fullmatch(url)) or any(
+        c.isspace() or ord(c) < 32 for c in url
+    ):
+        raise ValueError(
+            f"{url!r} is not a repository URL git may use here "
+            "(https://, ssh://, git://, file:// or user@host:path)"
+        )
+    return url
+
+
+def _check_ref(ref: str) -> str:
+    """A tag or branch name (never an option, a range or a path out), or ValueError."""
+    if (
+        ref.startswith(("-", "/"))
+        or not _REF.fullmatch(ref)
+        or ".." in ref
+        or ref.endswith(".lock")
+    ):
+        raise ValueError(f"{ref!r} is not a tag or branch name")
+    return ref
+
+
+def _check_path(path: str) -> str:
+    """A folder inside the repository, or ValueError."""
+    if path.startswith("/") or "\\" in path or ".." in PurePosixPath(path).parts:
+        raise ValueError(f"{path!r} must be a folder inside the repository")
+    return path
+
+
+class GitPack(Model):
+    """A rule pack taken from a git repository at a tag, pinned by `.threatmodel.lock`."""
+
+    git: str = Field(description="The repository: https://, ssh://, git://, file:// or host:path.")
+    ref: str = Field(description="The tag (or branch) to take; the lock pins its commit.")
+    path: str = Field(".", description="The pack's folder inside the repository.")
+
+    # Checked when the file is read, so that no value from it reaches git unchecked: git's
+    # `ext::` transport runs commands, and a ref or URL starting with `-` is an option.
+    _git = field_validator("git")(_check_url)
+    _ref = field_validator("ref")(_check_ref)
+    _path = field_validator("path")(_check_path)
+
+    @property
+    def label(self) -> str:
+        """How the pack is named in messages: `URL@ref`, with its folder when not the root."""
+        folder = "" if self.path in (".", "") else f" ({self.path})"
+        return f"{self.git}@{self.ref}{folder}"
+
+
 class Project(Model):
     """`.threatmodel.yaml`."""
 
-    rules: tuple[str, ...] = Field(
-        (), description="Rule-pack folders, relative to this file, layered on the built-in pack."
+    rules: tuple[
+        Annotated[
+            # Tags in angle brackets: not part of the location an error names in the file.
+            Annotated[str, Tag("<folder>")] | Annotated[GitPack, Tag("<git>")],
+            Discriminator(lambda v: "<git>" if isinstance(v, dict | GitPack) else "<folder>"),
+        ],
+        ...,
+    ] = Field(
+        (),
+        description="Rule packs layered on the built-in one, in order: folders relative to this "
+        "file, or `{git: URL, ref: TAG, path: FOLDER}` entries (see `threatmodel rules sync`).",
     )
     fail_on: str | None = Field(None, description="Default of `check --fail-on`.")
     template_dir: str | None = Field(
@@ -83,12 +150,25 @@ def load(start: Path) -> tuple[Project, Path | None]:
     return parse_model(Project, doc, doc.data if doc.data is not None else {}), path
 
 
-def rule_folders(start: Path, extra: list[Path] | None) -> list[Path]:
-    """The project's packs (resolved against the project file), then those given with --rules."""
+def rule_folders(start: Path, extra: list[Path] | None, *, offline: bool = False) -> Stack:
+    """The project's packs (folders resolved against the project file; git packs at their
+    locked commit, from the cache, verified), then those given with --rules. Without
+    `offline`, a locked pack missing from the cache is fetched."""
     project, path = load(start)
-    base = path.parent if path else Path()
-    folders = [*(base / folder for folder in project.rules), *(extra or [])]
-    unique: dict[Path, Path] = {}
-    for folder in folders:  # a pack named both in the project file and with --rules loads once
-        unique.setdefault(folder.resolve(), folder)
-    return list(unique.values())
+    if path is None:
+        return Stack().plus(extra or [])
+    folders: list[Path] = []
+    origins: dict[Path, Origin] = {}
+    if any(isinstance(entry, GitPack) for entry in project.rules):
+        from threatmodel.pack import lock
+
+        locked = lock.locked_folders(project, path, offline=offline)
+    for entry in project.rules:
+        if isinstance(entry, GitPack):
+            folder, origin = locked[entry]
+            origins[folder.resolve()] = origin
+            folders.append(folder)
+        else:
+            folders.append(path.parent / entry)
+    # A pack named both in the project file and with --rules loads once.
+    return Stack(tuple(folders), origins).plus(extra or [])

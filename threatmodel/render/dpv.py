@@ -92,7 +92,11 @@ def _graph(a: Assessment) -> list[dict[str, Any]]:
         "dct:title": f"Privacy threat assessment: {a.system.get('name', a.answers_file)}",
         "dct:created": a.generated_at,
         "dct:source": a.provenance.answers_path or a.answers_file,
-        "dct:conformsTo": [f"{p.name} {p.version} sha256:{p.sha256}" for p in a.packs],
+        "dct:conformsTo": [
+            f"{p.name} {p.version} sha256:{p.sha256}"
+            + (f" from {p.git} at {p.ref}, commit {p.commit}" if p.git else "")
+            for p in a.packs
+        ],
         "dpv:hasRisk": [f"{root}/risk/{t.id}" for t in a.threats],
         "dpv:hasStatus": _outcome(a),
     }
