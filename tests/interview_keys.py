@@ -15,7 +15,7 @@ DOWN, ENTER, SPACE = "\x1b[B", "\r", " "
 def keys_for(question: Question, value: Any) -> str:
     """The keys that give `value` at a fresh (not prefilled) prompt for `question`."""
     if question.type in ("text", "number"):
-        return ("?" if value == UNKNOWN else str(value)) + ENTER
+        return ("" if value == UNKNOWN else str(value)) + ENTER  # nothing typed: I don't know
     if question.type == "bool":
         options: list[Any] = [True, False, UNKNOWN]
         return DOWN * options.index(value) + ENTER

@@ -196,7 +196,8 @@ def test_assess_offers_suggestions_to_confirm_and_records_them(
     assert result.code == 0, result.err
     assert "Suggested by knn.skops: KNeighborsClassifier: Nearest neighbours" in result.out
     assert (
-        "Conflict: knn.skops: KNeighborsClassifier._fit_X suggests 150 for training.records; "
+        "Conflict: knn.skops: KNeighborsClassifier._fit_X suggests 150 for “How many records was "
+        "the model trained on?”; "
         "your answer 500 is kept." in result.out
     )
     saved = load_answers(answers, PACK)

@@ -157,9 +157,10 @@ def test_changing_an_answer_drops_answers_it_hides(
     no = DOWN + ENTER
     result = typed(change + pick + no + ENTER, "assess", answers)
     assert result.code == 0, result.err
+    text = PACK.questions["access.queries_per_day"].text
     assert (
-        "Dropped your answer to access.queries_per_day (5,000): "
-        "it is asked only when access.rate_limited is true." in result.out
+        f"Dropped your answer to “{text}” (5,000): after your other answers, it no longer "
+        "applies." in result.out
     )
     given = load_answers(answers, PACK).given
     assert given["access.rate_limited"] is False
@@ -187,7 +188,8 @@ def test_unknown_is_stored_and_explained(typed: Callable[..., Result], tmp_path:
     answers.write_text(yaml.safe_dump(data))
     result = typed(DOWN * 3 + ENTER + ENTER, "assess", answers)  # low, medium, high, I don't know
     assert result.code == 0, result.err
-    assert "Noted as unknown: its worst case will be assumed." in result.out
+    # What is assumed, in the words the report uses (not "its worst case").
+    assert PACK.questions["adversary.motivation"].worst_case_means in result.out
     assert load_answers(answers, PACK).given["adversary.motivation"] == "unknown"
 
 

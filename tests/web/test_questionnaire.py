@@ -115,7 +115,8 @@ def test_a_branch_closed_by_a_page_drops_its_answer(tmp_path: Path) -> None:
         assert "access.queries_per_day" in interview.given
         outcome = web.submit("access", {"access.rate_limited": ["false"]}, web.base("access"))
         assert "access.queries_per_day" not in interview.given
-        assert any("Dropped your answer to access.queries_per_day" in n for n in outcome.notes)
+        asked = interview.pack.questions["access.queries_per_day"].text
+        assert any(f"Dropped your answer to “{asked}”" in n for n in outcome.notes)
         assert "access.queries_per_day" in web.visible_with({"access.rate_limited": ["true"]})
 
 

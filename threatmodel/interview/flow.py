@@ -15,9 +15,9 @@ from typing import Any, Protocol
 from threatmodel.engine.resolve import resolve
 from threatmodel.errors import Interrupted
 from threatmodel.interview.session import Lock, OnDisk, check_writable, merge, stale_temporaries
-from threatmodel.language.conditions import describe
+from threatmodel.language.conditions import questions_read
 from threatmodel.language.questions import Question
-from threatmodel.language.types import label
+from threatmodel.language.types import label, type_of
 from threatmodel.language.values import UNKNOWN, show
 from threatmodel.locales import _
 from threatmodel.pack.answers import KEPT, dump_answers, leading_comments, load_answers
@@ -26,7 +26,17 @@ from threatmodel.pack.answersfile import Answers
 from threatmodel.pack.layered import Pack
 
 MINUTES_PER_QUESTION = 0.4
-WRITE, CHANGE = "write", "change"
+WRITE, CHANGE, AGAIN = "write", "change", "again"
+
+
+class _Back:
+    """What a prompt returns when the person asks to go back (Esc)."""
+
+    def __repr__(self) -> str:
+        return "BACK"
+
+
+BACK: Any = _Back()
 
 
 class Suggested(Protocol):
@@ -131,16 +141,22 @@ class Interview:
         try:
             self._intro(review_all)
             self._walk(review_all)
-            while self._review() == CHANGE:
-                self._walk(review_all=False)
+            while (choice := self._review()) != WRITE:
+                review_all = choice == AGAIN
+                self._walk(review_all=review_all)
         except (KeyboardInterrupt, EOFError):
-            raise Interrupted(
-                _(
-                    "interrupted; %(count)s answer(s) are saved in %(path)s; run "
-                    "`threatmodel assess %(path)s` to resume"
-                )
-                % {"count": len(self.given), "path": self.path}
-            ) from None
+            raise Interrupted(self._stopped(review_all)) from None
+
+    def _stopped(self, review_all: bool) -> str:
+        """What Ctrl-C leaves behind, truthfully: what is saved, and the command that carries on
+        where the person was."""
+        command = f"`threatmodel assess {self.path}{' --review' if review_all else ''}`"
+        if not self.path.exists():
+            return _("interrupted before any answer; nothing was saved. Run %(command)s to "
+                     "start again") % {"command": command}  # fmt: skip
+        return _("interrupted; %(count)s answer(s) are saved in %(path)s; run %(command)s to "
+                 "resume") % {"count": len(self.given), "path": self.path,
+                                "command": command}  # fmt: skip
 
     def _asker(self) -> Asker:
         assert self.asker is not None, "an interview run at the terminal has a prompter"
@@ -155,6 +171,13 @@ class Interview:
 
     def _intro(self, review_all: bool) -> None:
         todo = len(self._pending(review_all))
+        if todo == 0:
+            self.echo(
+                _("threatmodel: every question is already answered in %(path)s. Review the "
+                  "answers below, change one, go through them all again, or write the report.")
+                % {"path": self.path}
+            )  # fmt: skip
+            return
         minutes = max(1, round(todo * MINUTES_PER_QUESTION))
         self.echo(
             _(
@@ -172,29 +195,65 @@ class Interview:
 
     def _walk(self, review_all: bool) -> None:
         """Ask every visible question that needs asking, in order; visibility is recomputed after
-        each answer, since an answer can open or close a branch further on."""
+        each answer, since an answer can open or close a branch further on. Esc goes back to
+        the previous question, answered or not; after it, the questions up to where the person
+        was are asked again, prefilled, in order."""
         done: set[str] = set()
         section = None
+        revisit: str | None = None  # a question asked again after going back
+        furthest: str | None = None  # the question the person went back from
         while True:
             self._drop_hidden()
-            pending = [q for q in self._pending(review_all) if q.id not in done]
-            if not pending:
-                return
-            question = pending[0]
+            order = [q.id for q in self.visible()]
+            if revisit not in order:
+                revisit = None
+            if revisit is None:
+                pending = [q for q in self._pending(review_all) if q.id not in done]
+                if not pending:
+                    return
+                question = pending[0]
+            else:
+                question = self.pack.questions[revisit]
             if question.section != section:
                 section = question.section
                 self._section_header(section)
-            self._ask(question)
+            if not self._ask(question):  # back
+                at = order.index(question.id)
+                if at == 0:
+                    self.echo("  " + _("This is the first question; there is none before it."))
+                    revisit = question.id
+                    continue
+                if furthest is None or self._after(question.id, furthest):
+                    furthest = question.id
+                revisit = order[at - 1]
+                continue
             done.add(question.id)
+            revisit = self._next_revisit(question.id, furthest) if revisit else None
+            furthest = furthest if revisit else None
 
-    def _ask(self, question: Question) -> None:
+    def _after(self, a: str, b: str) -> bool:
+        ids = list(self.pack.questions)
+        return ids.index(a) > ids.index(b)
+
+    def _next_revisit(self, current: str, furthest: str | None) -> str | None:
+        """After a question asked again, the next one to ask again: the next visible question,
+        until the one the person went back from (from there on, the walk goes on as before)."""
+        order = [q.id for q in self.visible()]
+        nxt = order[order.index(current) + 1] if order.index(current) + 1 < len(order) else None
+        if nxt is None or furthest is None or nxt == furthest or self._after(nxt, furthest):
+            return None
+        return nxt
+
+    def _ask(self, question: Question) -> bool:
+        """Ask one question and save the answer; False when the person went back instead."""
         visible = self.visible()
         position = [q.id for q in visible].index(question.id) + 1
-        label = _("%(section)s · %(position)s of %(count)s") % {
-            "section": self.pack.sections[question.section].title,
-            "position": position,
-            "count": len(visible),
-        }
+        counter = (
+            _("%(position)s of about %(count)s")
+            if self._may_grow()
+            else _("%(position)s of %(count)s")
+        ) % {"position": position, "count": len(visible)}
+        label = f"{self.pack.sections[question.section].title} · {counter}"
         self.echo("\n" + _wrap(question.help, indent="  "))
         default = self.given.get(question.id)
         suggestion = self.suggestions.get(question.id)
@@ -203,6 +262,8 @@ class Interview:
             if default is None and suggestion.offered:
                 default = suggestion.value
         value = self._asker().ask(question, default, label)
+        if value is BACK:
+            return False
         self.given[question.id] = value
         if suggestion is not None and suggestion.offered and value == suggestion.value:
             self.suggested[question.id] = suggestion.source
@@ -210,7 +271,20 @@ class Interview:
             self.suggested.pop(question.id, None)
         self.save()
         if value == UNKNOWN:
-            self.echo("  " + _("Noted as unknown: its worst case will be assumed."))
+            self.echo(_wrap(_assumed(question), indent="  "))
+        return True
+
+    def _may_grow(self) -> bool:
+        """Can an answer still to come open a question not counted yet? (The count is then
+        "about": it grows when a branch opens.)"""
+        shown = {q.id for q in self.visible()}
+        for question in self.pack.questions.values():
+            if question.id in shown or question.when is None:
+                continue
+            deciding = questions_read(question.when, self.pack.conditions)
+            if any(q not in self.given for q in deciding):
+                return True
+        return False
 
     def conflicts(self) -> list[str]:
         """A sentence for each suggestion that contradicts an answer already given: shown, never
@@ -223,13 +297,14 @@ class Interview:
                 out.append(
                     _("Conflict: %(source)s suggests %(value)s for %(question)s; your answer "
                       "%(given)s is kept.")
-                    % {"source": suggestion.source, "value": label(question, suggestion.value),
-                       "question": qid, "given": label(question, given)}
+                    % {"source": suggestion.source,
+                       "value": label_of(question, suggestion.value),
+                       "question": f"“{question.text}”", "given": label_of(question, given)}
                 )  # fmt: skip
         return out
 
     def _suggestion_note(self, question: Question, suggestion: Suggested, given: Any) -> str:
-        words = label(question, suggestion.value)
+        words = label_of(question, suggestion.value)
         if not suggestion.offered:
             return _("Hint from %(source)s: %(why)s.") % {"source": suggestion.source,
                                                            "why": suggestion.why}  # fmt: skip
@@ -255,21 +330,14 @@ class Interview:
         notes = []
         for qid in [q for q in self.given if q not in visible]:
             question = self.pack.questions[qid]
-            condition = (
-                describe(question.when, self.pack.conditions)
-                if question.when is not None
-                else "always"
-            )
             value = self.given.pop(qid)
             if save_each:
                 self.save()
             notes.append(
-                _(
-                    "Dropped your answer to %(question)s (%(value)s): "
-                    "it is asked only when %(when)s."
-                )
-                % {"question": qid, "value": show(value), "when": condition}
-            )
+                _("Dropped your answer to “%(question)s” (%(value)s): after your other answers, "
+                  "it no longer applies.")
+                % {"question": question.text, "value": label_of(question, value)}
+            )  # fmt: skip
         return notes
 
     def _review(self) -> str:
@@ -280,20 +348,27 @@ class Interview:
             if rows:
                 self.echo(f"\n{section.title}")
             for q in rows:
-                shown = show(self.given[q.id]) if q.id in self.given else _("not answered")
-                self.echo(f"  {q.id:<34} {shown}")
+                self.echo(f"  {_short(q.text, 56):<57} {self._shown(q)}")
         choice = self._asker().menu(
             _("All questions answered. What next?"),
-            [(WRITE, _("Write the report")), (CHANGE, _("Change an answer"))],
+            [(WRITE, _("Write the report")), (CHANGE, _("Change an answer")),
+             (AGAIN, _("Go through every answer again"))],
             default=WRITE,
-        )
+        )  # fmt: skip
         if choice == CHANGE:
             qid = self._asker().menu(
                 _("Which answer?"),
-                [(q.id, f"{q.id}: {show(self.given.get(q.id, '—'))}") for q in visible],
+                [(q.id, f"{_short(q.text, 70)}: {self._shown(q)}") for q in visible],
             )
             self._ask(self.pack.questions[qid])
-        return choice
+        return WRITE if choice == WRITE else CHANGE if choice == CHANGE else AGAIN
+
+    def _shown(self, question: Question) -> str:
+        """An answer as the review shows it: in labels."""
+        if question.id not in self.given:
+            return _("not answered")
+        value = self.given[question.id]
+        return _(DONT_KNOW) if value == UNKNOWN else label_of(question, value)
 
     def save(self) -> None:
         """Write the answers file atomically, with provenance, merging in what changed on disk
@@ -332,6 +407,31 @@ class Interview:
                 + _("%(path)s was changed meanwhile; kept its new answer(s) to %(questions)s.")
                 % {"path": self.path, "questions": ", ".join(taken)}
             )
+
+
+DONT_KNOW = "I don't know"
+"""Translated where shown (`_(DONT_KNOW)`); the constant is the catalogue's key."""
+
+
+def label_of(question: Question, value: Any) -> str:
+    """An answer in the words of its labels ("I don't know" for unknown; a list joined)."""
+    if value == UNKNOWN:
+        return _(DONT_KNOW)
+    if isinstance(value, list):
+        return "; ".join(label(question, [v]) for v in value)
+    return label(question, value)
+
+
+def _assumed(question: Question) -> str:
+    """What "I don't know" means for this question, as the report will say it."""
+    if not type_of(question).has_worst_case:
+        return _("Noted as not stated.")
+    return question.worst_case_means or _("Noted as unknown: its worst case will be assumed.")
+
+
+def _short(text: str, width: int) -> str:
+    flat = " ".join(text.split())
+    return flat if len(flat) <= width else flat[: width - 1] + "…"
 
 
 def _wrap(text: str, indent: str = "") -> str:

@@ -44,8 +44,6 @@ class QuestionType:
     """The condition operators that test an answer of this type."""
     widget: ClassVar[Widget] = "text"
     """How the interview asks: a list to pick one, a list to tick, or a line to type."""
-    empty_is_unknown: ClassVar[bool] = False
-    """At a typed prompt, does an empty answer mean "I don't know"?"""
     keeps_typed_text: ClassVar[bool] = False
     """Is an answer kept as it was written in the file (`NO`, `0755`), not as YAML read it?"""
     typing_hint: ClassVar[str] = "an answer"
@@ -95,7 +93,6 @@ class TextType(QuestionType):
     name = "text"
     has_worst_case = False
     operators = frozenset({"is"})
-    empty_is_unknown = True
     keeps_typed_text = True
 
     def coerce(self, question: Question, value: Any) -> str:
