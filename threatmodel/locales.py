@@ -83,6 +83,36 @@ def number(text: str, lang: str | None = None) -> str:
 _ARTICLE = re.compile(r"^Art\. (\d+)((?:\(\d+\))*)(?:\(([a-z])\))?$")
 
 
+FRAMEWORKS = {
+    # key in a threat's `references:` -> how the framework is named before its items (None:
+    # the items name it themselves, as "NIST AI 100-2 membership inference" does).
+    "gdpr": "GDPR",
+    "ai_act": "EU AI Act",
+    "nist": None,
+    "owasp_ml": "OWASP",
+    "atlas": "MITRE ATLAS",
+    "linddun": "LINDDUN",
+}
+
+
+def references(refs: dict[str, list[str]] | dict[str, tuple[str, ...]]) -> str:
+    """A threat's references as their frameworks are cited: `GDPR Art. 9, Art. 35(3)(c); EU AI
+    Act Art. 5(1)(g); NIST AI 100-2 membership inference; OWASP ML04; MITRE ATLAS AML.T0024`.
+    The law's name and articles in the language being spoken; a pack's own keys as written."""
+    order = list(FRAMEWORKS)
+    # The laws' names as the language gives them (RGPD, DSGVO); the others are proper names.
+    names = {**FRAMEWORKS, "gdpr": _("GDPR"), "ai_act": _("EU AI Act")}
+    parts = []
+    for key in sorted(refs, key=lambda k: (order.index(k) if k in order else len(order), k)):
+        items = [article(r) for r in refs[key]]
+        name = names.get(key, key)
+        if key == "owasp_ml":
+            parts.append(", ".join(f"{name} {item}" for item in items))
+        else:
+            parts.append(f"{name} {', '.join(items)}" if name else ", ".join(items))
+    return "; ".join(parts)
+
+
 def article(reference: str, lang: str | None = None) -> str:
     """A legal reference as the language cites it: `Art. 5(1)(f)` is `art. 5, par. 1, point f)`
     in French and `Art. 5 Abs. 1 lit. f` in German; anything else is left as written."""

@@ -151,8 +151,8 @@ def test_report_sections_are_those_of_a_dpia(cli: Callable[..., Result]) -> None
     markdown = _report(cli, HEADSCARF, "md")
     headings = [line for line in markdown.splitlines() if line.startswith("## ")]
     assert headings == [
-        "## 1. Document control",
-        "## 2. Summary for the decision-maker",
+        "## 1. Summary for the decision-maker",
+        "## 2. Document control",
         "## 3. Systematic description of the processing (Art. 35(7)(a))",
         "## 4. Necessity and proportionality (Art. 35(7)(b))",
         "## 5. Risks to the rights and freedoms of the people affected (Art. 35(7)(c))",

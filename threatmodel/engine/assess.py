@@ -161,6 +161,9 @@ def _answers_out(pack: Pack, resolved: Resolved, lines: dict[str, int]) -> tuple
                 section=pack.sections[question.section].title,
                 value=show(value),
                 label=label(question, value),
+                labels=tuple(label(question, [v]) for v in value)
+                if isinstance(value, list)
+                else (),
                 source=resolved.assumed.get(qid, "given"),
                 line=lines.get(qid),
             )

@@ -142,6 +142,9 @@ class AnswerOut(Model):
     section: str = Field(description="Section title.")
     value: str = Field(description="The answer as counted.")
     label: str = Field("", description="The answer in words: choice labels, yes or no.")
+    labels: tuple[str, ...] = Field(
+        (), description="A multi answer's labels, one per value chosen (empty otherwise)."
+    )
     source: Literal["given", "unknown", "missing"] = Field(description="Given, or assumed.")
     line: int | None = Field(None, description="Its line in the answers file, when written there.")
 

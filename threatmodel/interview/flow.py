@@ -5,8 +5,6 @@ questionary, so the flow can be read and tested on its own."""
 from __future__ import annotations
 
 import datetime as dt
-import shutil
-import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +13,9 @@ from typing import Any, Protocol
 from threatmodel.engine.resolve import resolve
 from threatmodel.errors import Interrupted
 from threatmodel.interview.session import Lock, OnDisk, check_writable, merge, stale_temporaries
+from threatmodel.interview.words import BACK, DONT_KNOW, assumed, label_of, short, wrap
 from threatmodel.language.conditions import questions_read
 from threatmodel.language.questions import Question
-from threatmodel.language.types import label, type_of
 from threatmodel.language.values import UNKNOWN, show
 from threatmodel.locales import _
 from threatmodel.pack.answers import KEPT, dump_answers, leading_comments, load_answers
@@ -27,16 +25,6 @@ from threatmodel.pack.layered import Pack
 
 MINUTES_PER_QUESTION = 0.4
 WRITE, CHANGE, AGAIN = "write", "change", "again"
-
-
-class _Back:
-    """What a prompt returns when the person asks to go back (Esc)."""
-
-    def __repr__(self) -> str:
-        return "BACK"
-
-
-BACK: Any = _Back()
 
 
 class Suggested(Protocol):
@@ -254,11 +242,11 @@ class Interview:
             else _("%(position)s of %(count)s")
         ) % {"position": position, "count": len(visible)}
         label = f"{self.pack.sections[question.section].title} · {counter}"
-        self.echo("\n" + _wrap(question.help, indent="  "))
+        self.echo("\n" + wrap(question.help, indent="  "))
         default = self.given.get(question.id)
         suggestion = self.suggestions.get(question.id)
         if suggestion is not None:
-            self.echo(_wrap(self._suggestion_note(question, suggestion, default), indent="  "))
+            self.echo(wrap(self._suggestion_note(question, suggestion, default), indent="  "))
             if default is None and suggestion.offered:
                 default = suggestion.value
         value = self._asker().ask(question, default, label)
@@ -271,7 +259,7 @@ class Interview:
             self.suggested.pop(question.id, None)
         self.save()
         if value == UNKNOWN:
-            self.echo(_wrap(_assumed(question), indent="  "))
+            self.echo(wrap(assumed(question), indent="  "))
         return True
 
     def _may_grow(self) -> bool:
@@ -317,7 +305,7 @@ class Interview:
 
     def _section_header(self, section: str) -> None:
         info = self.pack.sections[section]
-        self.echo(f"\n== {info.title} ==\n" + _wrap(info.intro))
+        self.echo(f"\n== {info.title} ==\n" + wrap(info.intro))
 
     def _drop_hidden(self) -> None:
         for note in self.drop_hidden(save_each=True):
@@ -348,7 +336,7 @@ class Interview:
             if rows:
                 self.echo(f"\n{section.title}")
             for q in rows:
-                self.echo(f"  {_short(q.text, 56):<57} {self._shown(q)}")
+                self.echo(f"  {short(q.text, 56):<57} {self._shown(q)}")
         choice = self._asker().menu(
             _("All questions answered. What next?"),
             [(WRITE, _("Write the report")), (CHANGE, _("Change an answer")),
@@ -358,7 +346,7 @@ class Interview:
         if choice == CHANGE:
             qid = self._asker().menu(
                 _("Which answer?"),
-                [(q.id, f"{_short(q.text, 70)}: {self._shown(q)}") for q in visible],
+                [(q.id, f"{short(q.text, 70)}: {self._shown(q)}") for q in visible],
             )
             self._ask(self.pack.questions[qid])
         return WRITE if choice == WRITE else CHANGE if choice == CHANGE else AGAIN
@@ -407,35 +395,3 @@ class Interview:
                 + _("%(path)s was changed meanwhile; kept its new answer(s) to %(questions)s.")
                 % {"path": self.path, "questions": ", ".join(taken)}
             )
-
-
-DONT_KNOW = "I don't know"
-"""Translated where shown (`_(DONT_KNOW)`); the constant is the catalogue's key."""
-
-
-def label_of(question: Question, value: Any) -> str:
-    """An answer in the words of its labels ("I don't know" for unknown; a list joined)."""
-    if value == UNKNOWN:
-        return _(DONT_KNOW)
-    if isinstance(value, list):
-        return "; ".join(label(question, [v]) for v in value)
-    return label(question, value)
-
-
-def _assumed(question: Question) -> str:
-    """What "I don't know" means for this question, as the report will say it."""
-    if not type_of(question).has_worst_case:
-        return _("Noted as not stated.")
-    return question.worst_case_means or _("Noted as unknown: its worst case will be assumed.")
-
-
-def _short(text: str, width: int) -> str:
-    flat = " ".join(text.split())
-    return flat if len(flat) <= width else flat[: width - 1] + "…"
-
-
-def _wrap(text: str, indent: str = "") -> str:
-    width = min(shutil.get_terminal_size((100, 24)).columns, 100) - 1
-    return textwrap.fill(
-        " ".join(text.split()), width, initial_indent=indent, subsequent_indent=indent
-    )

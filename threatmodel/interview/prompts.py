@@ -23,7 +23,7 @@ from prompt_toolkit.layout import (
 )
 
 from threatmodel.errors import without_controls
-from threatmodel.interview.flow import BACK, DONT_KNOW, label_of
+from threatmodel.interview.words import BACK, DONT_KNOW, label_of
 from threatmodel.language.questions import Question
 from threatmodel.language.types import coerce, type_of
 from threatmodel.language.values import UNKNOWN

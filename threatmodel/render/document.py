@@ -14,9 +14,11 @@ SERIOUS = ("critical", "high")  # the tones of "the threats at the two highest r
 
 @dataclass(frozen=True)
 class Row:
-    """One line of the systematic description: a heading and the answers, in words."""
+    """One line of the systematic description: a heading, the values of a multi answer as a
+    list (never run together into a sentence), and the other answers, in words."""
 
     label: str
+    items: tuple[str, ...]
     text: str
 
 
@@ -101,9 +103,14 @@ def answers_in_words(assessment: Assessment) -> dict[str, str]:
 def _description(assessment: Assessment) -> tuple[Row, ...]:
     """The rows in the language being spoken: every word is looked up here, at run time."""
     words = answers_in_words(assessment)
+    listed = {a.question: a.labels for a in assessment.answers if a.labels and a.source == "given"}
 
     def answer(qid: str) -> str:
         return words.get(qid, "")
+
+    def items(qid: str) -> tuple[str, ...]:
+        """A multi answer's values, each in words (an assumed one as one marked item)."""
+        return listed.get(qid) or ((answer(qid),) if answer(qid) else ())
 
     per_day = answer("access.queries_per_day")
     limit = " " + _("(%(queries)s a day)") % {"queries": per_day} if per_day else ""
@@ -122,30 +129,26 @@ def _description(assessment: Assessment) -> tuple[Row, ...]:
             else _("(including places where what the model reveals is criminalised or persecuted)")
         )
     return (
-        Row(_("Purpose"), assessment.system.get("purpose") or _("not stated")),
+        Row(_("Purpose"), (), assessment.system.get("purpose") or _("not stated")),
         Row(
             _("Inputs"),
-            _(
-                "%(kinds)s; the caller controls them: %(controls)s; "
-                "about other people: %(third_party)s"
-            )
+            items("inputs.kinds"),
+            _("The caller controls them: %(controls)s; about other people: %(third_party)s.")
             % {
-                "kinds": answer("inputs.kinds"),
                 "controls": answer("inputs.caller_controls"),
                 "third_party": answer("inputs.third_party"),
             },
         ),
         Row(
             _("Outputs returned"),
-            _("%(outputs)s; visible to the submitter: %(visible)s")
-            % {
-                "outputs": answer("outputs.exposed"),
-                "visible": answer("outputs.visible_to_submitter"),
-            },
+            items("outputs.exposed"),
+            _("Visible to the submitter: %(visible)s.")
+            % {"visible": answer("outputs.visible_to_submitter")},
         ),
-        Row(_("What outputs reveal"), answer("outputs.reveals")),
+        Row(_("What outputs reveal"), items("outputs.reveals"), ""),
         Row(
             _("Who can query"),
+            (),
             # TRANSLATORS: %(limit)s is empty, or " (N a day)" from its own message.
             _(
                 "%(exposure)s; per-actor limit: %(limited)s%(limit)s; "
@@ -161,23 +164,25 @@ def _description(assessment: Assessment) -> tuple[Row, ...]:
         ),
         Row(
             _("Training data"),
+            (),
             _("personal data: %(answer)s") % {"answer": answer("training.personal_data")}
             + records
             + special,
         ),
         Row(
             _("People affected"),
-            _("%(groups)s; about %(size)s people")
-            % {"groups": answer("population.groups"), "size": answer("population.size")},
+            items("population.groups"),
+            _("About %(size)s people.") % {"size": answer("population.size")},
         ),
         Row(
             _("Where they live"),
+            (),
             (answer("population.jurisdictions") or _("not stated")) + hostile,
         ),
         Row(
             _("Likely adversaries"),
-            _("%(actors)s, motivation %(motivation)s")
-            % {"actors": answer("adversary.actors"), "motivation": answer("adversary.motivation")},
+            items("adversary.actors"),
+            _("Motivation: %(motivation)s.") % {"motivation": answer("adversary.motivation")},
         ),
     )
 

@@ -11,7 +11,10 @@ from typing import Any
 
 from threatmodel.errors import without_controls
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<>|~&])")
+# Only what Markdown would read as markup, so that the text also reads well as plain text in a
+# pull request: `&` only where it starts an entity (`&amp;`), `_` only at a word's edge
+# (GitHub never emphasises inside a word: `queries_per_day` stays as typed).
+_MD_SPECIAL = re.compile(r"([\\`*\[\]<>|~]|&(?=#?\w+;)|_(?![^\W_])|(?<![^\W_])_)")
 # Characters that start a block (heading, list, quote) only at the beginning of a line or cell.
 _MD_LEADING = re.compile(r"^(\d+)?((?(1)[.)](?=\s|$)|[#+\-=]))")
 # What GitHub turns into a link, a notification or maths, even in escaped text.

@@ -12,6 +12,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from threatmodel import locales
 from threatmodel.engine.assessment import Assessment, ThreatOut
 from threatmodel.render.document import tone_of
 from threatmodel.render.escape import md_escape
@@ -102,7 +103,7 @@ class CodeScanning:
             + (" (it removes what the system is for)" if m.defeats_purpose else "")
             for m in threat.mitigation_details
         ]
-        refs = "; ".join(f"{k}: {', '.join(v)}" for k, v in sorted(threat.references.items()))
+        refs = locales.references(threat.references)
         if refs:
             parts += ["", f"References: {md_escape(refs)}"]
         return "\n".join(parts)

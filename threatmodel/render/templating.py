@@ -162,9 +162,7 @@ def _add_filters(
 ) -> None:
     filters["upper_first"] = lambda v: str(v)[:1].upper() + str(v)[1:]
     filters["day"] = locales.when
-    filters["refs"] = lambda refs: "; ".join(
-        f"{k} {', '.join(locales.article(r) for r in v)}" for k, v in sorted(refs.items())
-    )
+    filters["refs"] = locales.references
     filters["num"] = lambda v: locales.number(format_number(float(v)))
     if escape is md_escape:
         # markup() wraps text that md_escape has made inert, or ids in a code span (where only
