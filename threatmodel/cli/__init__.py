@@ -12,7 +12,7 @@ from typing import Annotated
 import typer
 
 from threatmodel import __version__, locales
-from threatmodel.cli import commands, gate, rules, serve, signing, suggesting, tools
+from threatmodel.cli import commands, gate, portfolio, rules, serve, signing, suggesting, tools
 from threatmodel.cli.output import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
@@ -59,6 +59,7 @@ app.command()(commands.diff)
 app.command()(serve.serve)
 app.command()(suggesting.suggest)
 app.command()(signing.signoff)
+app.command()(portfolio.portfolio)
 app.add_typer(rules.rules_app, name="rules")
 app.add_typer(tools.templates_app, name="templates")
 app.command()(tools.schema)

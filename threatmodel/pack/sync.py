@@ -155,14 +155,14 @@ def _upgraded(project_file: Path, index: int, now: Synced, outcome: Outcome) -> 
     entry = now.entry
     line = lock.entry_line(project_file, index)
     with lock.failures(project_file, entry, line):
-        base = _tag_version(entry.ref)
+        base = tag_version(entry.ref)
         if base is None:
             raise GitFailure(
                 f"ref '{entry.ref}' is not a version tag; --upgrade moves from one version tag "
                 "(v1.4.0) to a later one"
             )
         refs = gitpacks.remote_refs(entry.git)
-        for tag in _newer_tags(refs, base)[:MAX_CANDIDATES]:
+        for tag in newer_tags(refs, base)[:MAX_CANDIDATES]:
             with gitpacks.Fetched(entry.git, f"refs/tags/{tag}") as fetched:
                 newer = entry.model_copy(update={"ref": tag})
                 try:
@@ -183,7 +183,8 @@ def _upgraded(project_file: Path, index: int, now: Synced, outcome: Outcome) -> 
     return now
 
 
-def _tag_version(tag: str) -> Version | None:
+def tag_version(tag: str) -> Version | None:
+    """The version a tag names (`v1.4.0`, `1.4.0`), or None when it names none."""
     from packaging.version import InvalidVersion, Version
 
     try:
@@ -192,12 +193,12 @@ def _tag_version(tag: str) -> Version | None:
         return None
 
 
-def _newer_tags(refs: dict[str, str], base: Version) -> list[str]:
+def newer_tags(refs: dict[str, str], base: Version) -> list[str]:
     """Version tags after `base`, newest first; pre-releases only from a pre-release."""
     found = []
     for name in refs:
         tag = name.removeprefix("refs/tags/")
-        version = _tag_version(tag) if name.startswith("refs/tags/") else None
+        version = tag_version(tag) if name.startswith("refs/tags/") else None
         if (
             version is not None
             and version > base

@@ -1,0 +1,1 @@
+"""`threatmodel portfolio`: every assessment of an organisation in one register."""
