@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import pexpect
+import pytest
 import yaml
 
 from tests.conftest import EXAMPLES
@@ -16,7 +17,7 @@ from tests.interview.test_assess import _complete
 from tests.interview.test_terminal import PACK, _spawn
 from tests.interview_keys import DOWN, ENTER, SPACE
 from threatmodel.engine.resolve import resolve
-from threatmodel.interview.prompts import _checkbox_problem
+from threatmodel.interview.prompts import _checkbox_problem, _parse_typed
 from threatmodel.pack.answers import load_answers
 
 ESC, UP = "\x1b", "\x1b[A"
@@ -187,3 +188,24 @@ def test_a_refused_combination_is_explained_in_labels() -> None:
     )
     assert _checkbox_problem(domain, []) == "tick at least one answer with Space, or I don't know"
     assert _checkbox_problem(domain, ["employment"]) is None
+
+
+def test_alt_keys_still_edit_and_do_not_go_back(tmp_path: Path) -> None:
+    """Alt+Backspace arrives as Esc then Backspace: it deletes a word, and is not Esc."""
+    child = _spawn("assess", "a.yaml", cwd=tmp_path)
+    child.expect_exact(_text("system.name"))
+    child.send("Router" + ENTER)
+    child.expect_exact(_text("system.purpose"))
+    child.send("Routes tickets" + ESC + "\x7f" + ENTER)  # Alt+Backspace: "tickets" goes
+    child.expect_exact(_text("system.owner"))
+    child.sendintr()
+    _finish(child)
+    given = load_answers(tmp_path / "a.yaml", PACK).given
+    assert given == {"system.name": "Router", "system.purpose": "Routes"}
+
+
+def test_a_question_mark_asks_for_help_on_every_typed_question() -> None:
+    for qid in ("system.name", "access.queries_per_day"):
+        with pytest.raises(ValueError, match="or nothing if you don't know"):
+            _parse_typed(PACK.questions[qid], "?")
+    assert _parse_typed(PACK.questions["system.name"], "") == "unknown"

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import subprocess
 from collections.abc import Callable
@@ -436,3 +437,48 @@ def test_a_project_without_git_packs_writes_no_lock(cli: CLI, team: Path) -> Non
     assert result.code == 0
     assert "takes no pack from a git repository: nothing to sync" in result.out
     assert not (team / ".threatmodel.lock").exists()
+
+
+def test_a_hooks_git_environment_never_reaches_the_fetch(
+    cli: CLI, team: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A pre-commit hook runs `check` with the committing git's GIT_INDEX_FILE and GIT_DIR:
+    inherited, they made the fetch stage the pack's files in the user's own index."""
+    git(team, "init", "-q")
+    git(team, "add", "-A")
+    git(team, "commit", "-q", "-m", "team")
+    monkeypatch.setenv("GIT_DIR", str(team / ".git"))
+    monkeypatch.setenv("GIT_INDEX_FILE", str(team / ".git" / "index"))
+    monkeypatch.setenv("GIT_WORK_TREE", str(team))
+    assert cli("rules", "sync").code == 0
+    for name in ("GIT_DIR", "GIT_INDEX_FILE", "GIT_WORK_TREE"):
+        monkeypatch.delenv(name)
+    assert git(team, "diff", "--cached", "--name-only") == ""
+    assert git(team, "status", "--porcelain") == "?? .threatmodel.lock"
+
+
+def test_the_users_git_settings_never_change_the_files(
+    cli: CLI, team: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Line endings are converted on checkout by `core.autocrlf` (Git for Windows turns it on):
+    the files are written as stored, so the lock's sha256 holds on every machine."""
+    assert cli("rules", "sync").code == 0
+    shutil.rmtree(git_cache(tmp_path))
+    settings = tmp_path / "gitconfig"
+    settings.write_text("[core]\n\tautocrlf = true\n\teol = crlf\n")
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(settings))
+    result = cli("report", "threat-assessment.yaml", "-f", "json")
+    assert result.code == 0, result.err
+    [retention] = git_cache(tmp_path).glob("*/*/packs/privacy/threats/vendor-input-retention.yaml")
+    assert b"\r\n" not in retention.read_bytes()
+
+
+def test_a_file_name_that_is_not_utf8(cli: CLI, team: Path, repo: Path) -> None:
+    git(repo, "checkout", "-q", "v1.0.0")
+    with open(os.path.join(os.fsencode(repo), b"notes-\xff.txt"), "wb") as handle:
+        handle.write(b"a file whose name is not UTF-8\n")
+    commit_and_tag(repo, "v1.0.2")
+    project = team / ".threatmodel.yaml"
+    project.write_text(project.read_text().replace("ref: v1.0.0", "ref: v1.0.2"))
+    result = cli("rules", "sync")
+    assert result.code == 0, result.err

@@ -109,7 +109,8 @@ def _with_footer(prompt: questionary.Question, footer: str) -> questionary.Quest
     """The prompt with Esc bound to BACK and a line under it naming the keys (while asked)."""
     keys = KeyBindings()
 
-    @keys.add(Keys.Escape, eager=True)
+    # Not eager: Alt+key arrives as Esc then the key, and must stay Alt+Backspace, Alt+B...
+    @keys.add(Keys.Escape)
     def _back(event: KeyPressEvent) -> None:
         event.app.exit(result=BACK)
 
@@ -187,14 +188,11 @@ def _parse_typed(question: Question, text: str) -> Any:
     kind = type_of(question)
     if cleaned == "" or cleaned.lower() == UNKNOWN:
         return UNKNOWN
-    try:
-        return kind.parse(question, cleaned)
-    except ValueError as exc:
-        if cleaned != "?":
-            raise
+    if cleaned == "?":
         raise ValueError(
             _("type %(hint)s, or nothing if you don't know") % {"hint": kind.typing_hint}
-        ) from exc
+        )
+    return kind.parse(question, cleaned)
 
 
 def _find(choices: list[questionary.Choice], default: Any) -> questionary.Choice | None:

@@ -8,8 +8,9 @@ interrupted or failed fetch never leaves anything that looks synced.
 
 What comes from a repository is data from elsewhere: URLs, refs and folders are checked when
 the project file is read (`pack.project`), before they reach the command line; git's `ext::`
-transport, which runs commands, is refused again here; symlinks are checked out as plain files,
-and every file is read through the bounded reader. git never prompts: a private repository
+transport, which runs commands, is refused again here; files are written from git's objects as
+stored (a symlink as a plain file, no line-ending conversion or filter), and every file is read
+through the bounded reader. git never prompts: a private repository
 needs credentials the user's git already has.
 """
 
@@ -22,7 +23,8 @@ import stat
 import subprocess
 import tempfile
 import time
-from pathlib import Path
+from pathlib import Path, PurePosixPath
+from typing import Any
 
 from threatmodel.files import read_bounded
 from threatmodel.pack import cache
@@ -35,18 +37,35 @@ class GitFailure(Exception):
     """A git source that cannot be used, in one line (the caller says which pack)."""
 
 
-def run_git(*args: str) -> str:
-    """Run git without prompts or dangerous transports; its error becomes one line."""
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
+# Set by a git that runs us (a pre-commit hook runs with the user's GIT_INDEX_FILE and
+# GIT_DIR): inherited, they would point our git at the user's own repository.
+REPOSITORY_VARIABLES = (
+    "GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES", "GIT_COMMON_DIR", "GIT_IMPLICIT_WORK_TREE",
+    "GIT_GRAFT_FILE", "GIT_NO_REPLACE_OBJECTS", "GIT_REPLACE_REF_BASE", "GIT_PREFIX",
+    "GIT_SHALLOW_FILE", "GIT_NAMESPACE", "GIT_QUARANTINE_PATH",
+)  # fmt: skip
+
+
+def git_environment() -> dict[str, str]:
+    """The environment git runs in here: never prompting, in C locale, and without the
+    variables that would point it at another repository than the one named."""
+    env = {k: v for k, v in os.environ.items() if k not in REPOSITORY_VARIABLES}
+    env |= {"GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
     env.setdefault("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
-    command = ["git", "-c", "protocol.ext.allow=never", "-c", "core.symlinks=false", *args]
+    return env
+
+
+def run_git(*args: str, binary: bool = False, stdin: bytes | None = None) -> Any:
+    """Run git without prompts or dangerous transports; its error becomes one line. The
+    output as text, or as bytes with `binary`."""
+    command = ["git", "-c", "protocol.ext.allow=never", *args]
     try:
         done = subprocess.run(  # noqa: S603 - a fixed program and checked arguments, no shell
             command,
             capture_output=True,
-            text=True,
-            env=env,
-            stdin=subprocess.DEVNULL,
+            env=git_environment(),
+            input=stdin if stdin is not None else b"",
             timeout=TIMEOUT,
             check=False,
         )
@@ -57,8 +76,9 @@ def run_git(*args: str) -> str:
     except subprocess.TimeoutExpired:
         raise GitFailure(f"git {args[0]} took longer than {TIMEOUT} s; gave up") from None
     if done.returncode != 0:
-        raise GitFailure(_git_error(done.stderr) or f"git {args[0]} failed")
-    return done.stdout
+        stderr = done.stderr.decode("utf-8", "replace")
+        raise GitFailure(_git_error(stderr) or f"git {args[0]} failed")
+    return done.stdout if binary else done.stdout.decode("utf-8", "replace")
 
 
 def _git_error(stderr: str) -> str:
@@ -125,14 +145,13 @@ class Fetched:
 
     def _fetch(self, refname: str) -> str:
         repo = self.work / "repo"
-        run_git("init", "-q", "--", str(repo))
-        run_git(
-            "-C", str(repo), "fetch", "-q", "--depth", "1", "--no-tags", "--", self.url, refname
-        )
-        commit = run_git("-C", str(repo), "rev-parse", "--verify", "FETCH_HEAD^{commit}").strip()
-        (self.work / "tree").mkdir()
-        git_dir, work_tree = f"--git-dir={repo / '.git'}", f"--work-tree={self.work / 'tree'}"
-        run_git(git_dir, work_tree, "checkout", "-q", "FETCH_HEAD", "--", ".")
+        run_git("init", "-q", "--bare", "--", str(repo))
+        fetch = ("fetch", "-q", "--depth", "1", "--no-tags", "--", self.url, refname)
+        run_git("-C", str(repo), *fetch)
+        commit = str(
+            run_git("-C", str(repo), "rev-parse", "--verify", "FETCH_HEAD^{commit}")
+        ).strip()
+        _write_tree(repo, commit, self.work / "tree")
         return commit
 
     @property
@@ -169,6 +188,37 @@ class Fetched:
         self.discard()
 
 
+def _write_tree(repo: Path, commit: str, root: Path) -> None:
+    """The commit's files, written from git's objects as they are stored: no checkout, so none
+    of the user's settings (line endings, filters such as LFS) changes a byte, and the lock's
+    sha256 is the same on every machine. A symlink is written as a file holding its target's
+    name; a submodule is left out; a path that would leave the tree is refused."""
+    listing = run_git("-C", str(repo), "ls-tree", "-r", "-z", "--full-tree", commit, binary=True)
+    entries = []
+    for record in listing.split(b"\0"):
+        if not record:
+            continue
+        meta, _, name = record.partition(b"\t")
+        _, kind, sha = meta.split(b" ")
+        if kind == b"blob":
+            entries.append((name.decode("utf-8", "surrogateescape"), sha.decode()))
+    blobs = run_git("-C", str(repo), "cat-file", "--batch", binary=True,
+                    stdin=b"".join(sha.encode() + b"\n" for _, sha in entries))  # fmt: skip
+    root.mkdir()
+    at = 0
+    for name, _ in entries:
+        header_end = blobs.index(b"\n", at)
+        size = int(blobs[at:header_end].split(b" ")[2])
+        content = blobs[header_end + 1 : header_end + 1 + size]
+        at = header_end + 1 + size + 1
+        parts = PurePosixPath(name).parts
+        if name.startswith("/") or ".." in parts or ".git" in parts:
+            raise GitFailure(f"the repository holds a path git would not check out: {name!r}")
+        target = root.joinpath(*parts)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(content)
+
+
 ABANDONED = 3600
 """Seconds after which a temporary fetch folder is taken as left by a killed run."""
 
@@ -197,5 +247,6 @@ def digest(folder: Path) -> str:
             files.append((path.relative_to(folder).as_posix(), path))
     total = hashlib.sha256()
     for relative, path in sorted(files):
-        total.update(relative.encode() + b"\0" + read_bounded(path, "a rule-pack file") + b"\0")
+        raw = relative.encode("utf-8", "surrogateescape")  # a file name need not be UTF-8
+        total.update(raw + b"\0" + read_bounded(path, "a rule-pack file") + b"\0")
     return total.hexdigest()

@@ -12,9 +12,8 @@ from threatmodel.app import PackStacks, assess_file, gate
 from threatmodel.engine.assessment import Assessment, PackRef
 from threatmodel.errors import ThreatmodelError, UsageError
 from threatmodel.portfolio import history
-from threatmodel.portfolio.register import Register, System, broken, system
-from threatmodel.render.document import SERIOUS, tone_of
-from threatmodel.render.templating import TONES
+from threatmodel.portfolio.register import TONES, Register, System, broken, system
+from threatmodel.render.document import tone_of
 
 NAMES = ("threat-assessment.yaml",)
 SUFFIX = ".threatmodel.yaml"
@@ -33,12 +32,18 @@ def answers_files(paths: Iterable[Path]) -> list[Path]:
                 for name in sorted(files):
                     if name in NAMES or (name.endswith(SUFFIX) and name != SUFFIX):
                         candidate = Path(here) / name
-                        found.setdefault(candidate.resolve(), candidate)
+                        found.setdefault(_absolute(candidate), candidate)
         elif path.exists() or path.is_symlink():
-            found.setdefault(path.resolve(), path)
+            found.setdefault(_absolute(path), path)
         else:
             raise UsageError(f"{path}: no such file or folder")
     return sorted(found.values(), key=str)
+
+
+def _absolute(path: Path) -> Path:
+    """The path made absolute without following links: a symlink loop is a file that fails
+    to load (a row of the register), not an error for the whole register."""
+    return Path(os.path.abspath(path))
 
 
 def collect(
@@ -51,7 +56,7 @@ def collect(
 ) -> Register:
     """Assess every file, each with its own project's packs, into the register."""
     rows: list[System] = []
-    levels: tuple[str, ...] = ()
+    scales: list[tuple[str, ...]] = []
     for path in files:
         try:
             pack = stacks.for_file(path)
@@ -59,29 +64,36 @@ def collect(
         except ThreatmodelError as exc:
             rows.append(broken(str(path), exc.message))
             continue
-        levels = levels or assessment.risk_levels
-        row = system(str(path), assessment, as_of, _serious(assessment))
+        scales.append(assessment.risk_levels)
+        row = system(str(path), assessment, as_of, _tone(assessment))
         update: dict[str, object] = {}
         if fail_on is not None:
+            if fail_on not in assessment.risk_levels:  # its project's pack names its own levels
+                scale = ", ".join(assessment.risk_levels)
+                rows.append(broken(str(path), f"--fail-on {fail_on} is not a level of its scale "
+                                              f"({scale})"))  # fmt: skip
+                continue
             verdict = gate(assessment, fail_on, as_of)
             update["failing"] = bool(verdict.failing or verdict.expired)
         if newest is not None:
             update |= _news(row, assessment.packs, newest)
         rows.append(row.model_copy(update=update))
+    if fail_on is not None and scales and not any(fail_on in scale for scale in scales):
+        raise UsageError(f"--fail-on must be one of {', '.join(scales[0])}, got '{fail_on}'")
     dated = history.last_changed([Path(r.path) for r in rows])
     rows = [_dated(r, dated) for r in rows]
-    order = levels or ("low", "medium", "high", "critical")
-    rows.sort(key=lambda r: (r.error is None, _rank(r.residual_risk, order), r.name, r.path))
-    return Register(as_of=as_of, fail_on=fail_on, risk_levels=order, systems=tuple(reversed(rows)))
+    rows.sort(key=lambda r: (r.error is None, _rank(r.residual_tone), r.name, r.path))
+    return Register(as_of=as_of, fail_on=fail_on, systems=tuple(reversed(rows)))
 
 
-def _serious(assessment: Assessment) -> Callable[[str], bool]:
-    """Is a level one of the two top ones of this assessment's scale?"""
-    return lambda level: tone_of(assessment, level, TONES) in SERIOUS
+def _tone(assessment: Assessment) -> Callable[[str], str]:
+    """A level of this assessment's scale as its rank from the top (`critical`, `high`, ...):
+    systems assessed on scales named differently sort, count and colour alike."""
+    return lambda level: tone_of(assessment, level, tuple(reversed(TONES[1:])))
 
 
-def _rank(level: str | None, levels: tuple[str, ...]) -> int:
-    return levels.index(level) if level in levels else -1
+def _rank(tone: str | None) -> int:
+    return TONES.index(tone) if tone in TONES else -1
 
 
 def _news(

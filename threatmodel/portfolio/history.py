@@ -3,7 +3,6 @@ first and stopped once every file asked about has been seen."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -13,10 +12,13 @@ def last_changed(files: list[Path]) -> dict[Path, str]:
     repository; files outside one, untracked, or without git are left out."""
     by_repo: dict[Path, dict[str, Path]] = {}
     for path in files:
-        root = _repository(path.resolve().parent)
+        try:
+            real = path.resolve(strict=True)
+        except (OSError, RuntimeError):  # missing, or a symlink loop: no history to tell
+            continue
+        root = _repository(real.parent)
         if root is not None:
-            relative = path.resolve().relative_to(root).as_posix()
-            by_repo.setdefault(root, {})[relative] = path
+            by_repo.setdefault(root, {})[real.relative_to(root).as_posix()] = path
     found: dict[Path, str] = {}
     for root, wanted in by_repo.items():
         found |= _dates(root, wanted)
@@ -31,12 +33,20 @@ def _repository(folder: Path) -> Path | None:
 
 
 def _dates(root: Path, wanted: dict[str, Path]) -> dict[Path, str]:
-    env = {**os.environ, "GIT_TERMINAL_PROMPT": "0", "LC_ALL": "C"}
-    command = ["git", "-C", str(root), "log", "--format=@%cs", "--name-only", "--no-renames",
-               "--", *wanted]  # fmt: skip
+    from threatmodel.pack.gitpacks import git_environment
+
+    # Paths unquoted (an `é` would otherwise come back as `\303\251`) and taken literally.
+    command = ["git", "-c", "core.quotePath=false", "-C", str(root), "--literal-pathspecs", "log",
+               "--format=@%cs", "--name-only", "--no-renames", "--", *wanted]  # fmt: skip
     try:
         process = subprocess.Popen(  # noqa: S603 - a fixed program, no shell
-            command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            env=git_environment(),
         )
     except OSError:  # no git: no dates from history
         return {}

@@ -18,6 +18,9 @@ from threatmodel.engine.assessment import Assessment
 from threatmodel.language.model import Model
 
 FORMAT = "threatmodel.portfolio/1"
+TONES = ("none", "low", "medium", "high", "critical")
+"""Levels by rank from the top of each system's own scale (a pack may name its levels its own
+way): what sorts, colours, filters and counts systems assessed on different scales alike."""
 SOON, LATER = 30, 90
 """Days: an acceptance expiring within these is flagged (a quarter's planning horizon)."""
 
@@ -32,6 +35,7 @@ class ThreatCell(Model):
     title: str = Field(description="Short title.")
     risk: str = Field(description="Inherent risk.")
     residual_risk: str = Field(description="Risk after the measures implemented.")
+    tone: str = Field(description="The residual risk's rank from the top of its scale (TONES).")
 
 
 class Acceptance(Model):
@@ -75,6 +79,9 @@ class System(Model):
     )
     overall_risk: str | None = Field(None, description="Highest inherent risk.")
     residual_risk: str | None = Field(None, description="Highest risk after implemented measures.")
+    residual_tone: str | None = Field(
+        None, description="The residual risk's rank from the top of its scale (TONES)."
+    )
     top_threats: tuple[ThreatCell, ...] = Field((), description="Threats at the two top levels.")
     threats: tuple[ThreatCell, ...] = Field((), description="Every threat that applies.")
     dpia_likely_required: bool | None = Field(None, description="WP248 screening outcome.")
@@ -106,7 +113,6 @@ class Register(Model):
     format: str = Field(FORMAT, description="Format id of this JSON.")
     as_of: dt.date = Field(description="The date acceptances are judged against.")
     fail_on: str | None = Field(None, description="The gate, when one was given.")
-    risk_levels: tuple[str, ...] = Field(description="Risk levels, low to high.")
     systems: tuple[System, ...] = Field(description="One per answers file, highest risk first.")
 
     def count(self, test: Callable[[System], bool]) -> int:
@@ -116,11 +122,11 @@ class Register(Model):
     @property
     def summary(self) -> dict[str, int]:
         """The figures a privacy team reports on."""
-        top = self.risk_levels[-2:]
+        top = TONES[-2:]
         return {
             "systems": len(self.systems),
             "broken": self.count(lambda s: s.error is not None),
-            "high_or_critical": self.count(lambda s: s.residual_risk in top),
+            "high_or_critical": self.count(lambda s: s.residual_tone in top),
             "dpia_likely_required": self.count(lambda s: bool(s.dpia_likely_required)),
             "prior_consultation": self.count(lambda s: bool(s.prior_consultation)),
             "acceptances_expired": self.count(
@@ -155,11 +161,10 @@ def signoff_state(signed: Iterable[Signed]) -> SignoffState:
     return "rejected" if any(s.decision == "rejected" for s in latest) else "signed"
 
 
-def system(
-    path: str, assessment: Assessment, as_of: dt.date, serious: Callable[[str], bool]
-) -> System:
+def system(path: str, assessment: Assessment, as_of: dt.date, tone: Callable[[str], str]) -> System:
     """The register row of an assessed file (without its history, packs' news or gate)."""
-    cells = tuple(ThreatCell(id=t.id, title=t.title, risk=t.risk, residual_risk=t.residual_risk)
+    cells = tuple(ThreatCell(id=t.id, title=t.title, risk=t.risk, residual_risk=t.residual_risk,
+                             tone=tone(t.residual_risk))
                   for t in assessment.threats)  # fmt: skip
     latest: dict[str, Signed] = {}
     for s in assessment.signoffs:  # in the order signed: the last of each role counts
@@ -171,7 +176,8 @@ def system(
         owner=assessment.system.get("owner", ""),
         overall_risk=assessment.overall_risk,
         residual_risk=assessment.overall_residual_risk,
-        top_threats=tuple(c for c in cells if serious(c.risk)),
+        residual_tone=tone(assessment.overall_residual_risk),
+        top_threats=tuple(c for c in cells if tone(c.risk) in TONES[-2:]),
         threats=cells,
         dpia_likely_required=screening.dpia_likely_required if screening else None,
         criteria_met=screening.criteria_met if screening else None,

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from collections.abc import Callable
 from typing import Any
 
-from threatmodel.portfolio.register import Register, System
+from threatmodel.portfolio.register import TONES, Register, System
 from threatmodel.render.escape import csv_cell, md_escape
 from threatmodel.resources import data_dir
 
@@ -113,17 +112,18 @@ def to_html(register: Register) -> str:
         "matrix": [
             (
                 s.name or s.path,
-                [{t.id: t.residual_risk for t in s.threats}.get(i) for i, _ in columns],
+                [{t.id: t for t in s.threats}.get(i) for i, _ in columns],
             )
             for s in register.systems
             if s.error is None
         ],
-        "rank": {level: i for i, level in enumerate(register.risk_levels)},
+        "rank": {tone: i for i, tone in enumerate(TONES)},
+        "tones": TONES[1:],
         "style": Markup(style),  # noqa: S704 - the package's own file, not user input
         "script": Markup(script),  # noqa: S704 - the package's own file, not user input
         "csp": f"default-src 'none'; style-src {_hash(style)}; script-src {_hash(script)}; "
         "img-src data:; base-uri 'none'; form-action 'none'",
-        "serious": _serious(register),
+        "serious": lambda tone: tone in TONES[-2:],
     }
     return render_template("portfolio.html.j2", None, context, None)
 
@@ -133,16 +133,11 @@ def _hash(text: str) -> str:
     return f"'sha256-{digest}'"
 
 
-def _serious(register: Register) -> Callable[[str], bool]:
-    top = set(register.risk_levels[-2:])
-    return lambda level: level in top
-
-
 def _threat_columns(register: Register) -> list[tuple[str, str]]:
     """The matrix's columns: every threat of any system, the most serious first, with a title."""
     best: dict[str, tuple[int, str]] = {}
     for system in register.systems:
         for t in system.threats:
-            rank = register.risk_levels.index(t.residual_risk)
+            rank = TONES.index(t.tone)
             best[t.id] = max(best.get(t.id, (-1, t.title)), (rank, t.title))
     return [(i, title) for i, (_, title) in sorted(best.items(), key=lambda x: (-x[1][0], x[0]))]
