@@ -331,13 +331,13 @@ def test_shell_completion_offers_commands_and_formats() -> None:
     assert _complete("threatmodel report a.yaml --format ") == [
         "md", "html", "pdf", "json", "sarif", "csv", "dpv", "codequality"
     ]  # fmt: skip
-    # Printing the script is not completing: no completion request may be inherited (in a
-    # long test session, something once left one in the environment).
-    inherited = sorted(k for k in os.environ if k.endswith("_COMPLETE") or k.startswith("COMP_"))
-    env = {k: v for k, v in os.environ.items() if k not in inherited} | {"SHELL": "/bin/bash"}
+    # `--show-completion` prints the script for the shell it runs under, found by walking up
+    # the process tree: run it from bash, as a person does, not from pytest's own parent
+    # (which made this test pass or fail with whatever started the suite).
+    exe = Path(sys.executable).parent / "threatmodel"
     script = subprocess.run(
-        [Path(sys.executable).parent / "threatmodel", "--show-completion", "bash"],
-        capture_output=True, text=True, check=False, env=env,
+        ["bash", "-c", f"'{exe}' --show-completion; exit $?"],
+        capture_output=True, text=True, check=False, env=dict(os.environ, SHELL="/bin/bash"),
     )  # fmt: skip
-    assert script.returncode == 0, (script.stdout, script.stderr, inherited)
+    assert script.returncode == 0, (script.stdout, script.stderr)
     assert "complete -o default -F _threatmodel_completion threatmodel" in script.stdout
