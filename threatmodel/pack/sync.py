@@ -22,7 +22,7 @@ from threatmodel.pack.layered import Origin, Stack
 from threatmodel.pack.lock import LockedPack, LockFile
 from threatmodel.pack.models import Manifest
 from threatmodel.pack.project import GitPack, Project
-from threatmodel.pack.yamlsafe import load_yaml
+from threatmodel.pack.yamlsafe import Document, load_yaml
 
 if TYPE_CHECKING:
     from packaging.version import Version
@@ -72,14 +72,20 @@ def sync(project_file: Path, *, upgrade: bool = False) -> Outcome:
     project = parse_model(Project, doc, doc.data if doc.data is not None else {})
     old_lock = lock.read(project_file)
     outcome = Outcome(project_file)
-    if not _git(project):
+    entries = lock.git_entries(project)
+    if not entries:
         return outcome  # nothing to fetch; a lock of packs no longer named is left alone
-    current = [_current(project_file, i, e, lock.pin_of(old_lock, e)) for i, e in _git(project)]
+    # Errors name the entry's line, from the document read once here.
+    lines = [doc.line_of(("rules", i)) for i, _ in entries]
+    current = [
+        _current(project_file, line, e, lock.pin_of(old_lock, e))
+        for line, (_, e) in zip(lines, entries, strict=True)
+    ]
     outcome.packs = current
     if upgrade:
         outcome.packs = [
-            _upgraded(project_file, i, s, outcome)
-            for (i, _), s in zip(_git(project), current, strict=True)
+            _upgraded(project_file, line, s, outcome)
+            for line, s in zip(lines, current, strict=True)
         ]
     new_pack = _load(_with_refs(project, outcome.packs), project_file, outcome.packs)
     if any(s.action.startswith("upgraded") for s in outcome.packs):
@@ -87,7 +93,7 @@ def sync(project_file: Path, *, upgrade: bool = False) -> Outcome:
             outcome.changes = threat_changes(_load(project, project_file, current), new_pack)
         except InputError as exc:  # often why one upgrades: the old pack needs an older engine
             outcome.notes.append(f"no list of the threats that change: before the upgrade, {exc}")
-        _write_refs(project_file, doc.text, project, outcome.packs)
+        _write_refs(project_file, doc, entries, outcome.packs)
     new_lock = LockFile(lock_version=1, packs=tuple(s.pinned for s in outcome.packs))
     if new_lock != old_lock:
         from threatmodel.files import write_file
@@ -96,11 +102,9 @@ def sync(project_file: Path, *, upgrade: bool = False) -> Outcome:
     return outcome
 
 
-def _git(project: Project) -> list[tuple[int, GitPack]]:
-    return lock.git_entries(project)
-
-
-def _current(project_file: Path, index: int, entry: GitPack, pinned: LockedPack | None) -> Synced:
+def _current(
+    project_file: Path, line: int | None, entry: GitPack, pinned: LockedPack | None
+) -> Synced:
     """The pack at its locked commit (fetched again if missing or damaged), or, when not
     locked yet, at the commit its ref names now."""
     if pinned is not None:
@@ -113,7 +117,6 @@ def _current(project_file: Path, index: int, entry: GitPack, pinned: LockedPack 
                 pass  # damaged since: fetched again below, and checked against the lock
         lock.fetch_pinned(project_file, entry, pinned)
         return Synced(entry, pinned, "fetched")
-    line = lock.entry_line(project_file, index)
     with lock.failures(project_file, entry, line):
         refname = gitpacks.full_ref(entry.ref, gitpacks.remote_refs(entry.git))
         with gitpacks.Fetched(entry.git, refname) as fetched:
@@ -148,12 +151,11 @@ def _manifest(folder: Path) -> Manifest:
         raise GitFailure(f"its pack.yaml cannot be read: {exc.message}") from None
 
 
-def _upgraded(project_file: Path, index: int, now: Synced, outcome: Outcome) -> Synced:
+def _upgraded(project_file: Path, line: int | None, now: Synced, outcome: Outcome) -> Synced:
     """The pack at the newest tag after its own whose pack.yaml accepts this engine."""
     from threatmodel.pack.versions import satisfies
 
     entry = now.entry
-    line = lock.entry_line(project_file, index)
     with lock.failures(project_file, entry, line):
         base = tag_version(entry.ref)
         if base is None:
@@ -233,15 +235,16 @@ def _load(project: Project, project_file: Path, packs: list[Synced]) -> Pack:
     return load_packs(Stack(tuple(folders), origins))
 
 
-def _write_refs(project_file: Path, text: str, project: Project, packs: list[Synced]) -> None:
+def _write_refs(
+    project_file: Path, doc: Document, entries: list[tuple[int, GitPack]], packs: list[Synced]
+) -> None:
     """Rewrite each moved `ref:` in the project file in place (comments and layout kept)."""
     from threatmodel.files import write_file
     from threatmodel.pack.answersedit import inline
-    from threatmodel.pack.yamlsafe import parse_yaml
 
-    doc = parse_yaml(text, project_file)
+    text = doc.text
     edits = []
-    for (index, entry), synced in zip(_git(project), packs, strict=True):
+    for (index, entry), synced in zip(entries, packs, strict=True):
         if synced.entry.ref != entry.ref:
             _, start, end = doc.spans[("rules", index, "ref")]
             edits.append((start, end, inline(synced.entry.ref)))
